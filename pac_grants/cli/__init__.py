@@ -1,0 +1,44 @@
+"""The `pac-grants` console script.
+
+Subcommands are loaded lazily (``COMMANDS`` maps a name to ``module:attribute``) so that
+``pac-grants allocate`` does not import Faust or SQLAlchemy, and a user mistake never
+shows a traceback: :class:`click.ClickException` subclasses print one line and exit
+non-zero.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "allocate": ("pac_grants.cli.allocate:allocate", "Offline calculation of a cycle's grants."),
+    "explain": ("pac_grants.cli.allocate:explain", "Why a commune got its amount (rules.md s7)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name][0].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pac-grants")
+def main() -> None:
+    """pac-grants: the PAPC performance-grant calculator."""
