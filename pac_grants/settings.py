@@ -1,0 +1,77 @@
+"""Settings of pac-grants, read once from the environment (and an optional ``.env``).
+
+interfaces.md "Settings": every value is validated at start with a clear one-line
+error, and secrets (``PAC_API_TOKEN``, ``PAC_KAFKA_SASL_PASSWORD``) are ``SecretStr`` so
+that they never appear in logs or errors. The object is frozen: code that needs a
+different value builds its own ``Settings(...)`` (tests) instead of mutating a global.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+class SettingsError(ValueError):
+    """An invalid setting; ``str()`` is one line naming the variable, never its value."""
+
+
+class Settings(BaseSettings):
+    """The environment of a pac-grants process (interfaces.md "Settings")."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAC_", env_file=".env", env_file_encoding="utf-8", frozen=True,
+        extra="ignore",
+    )
+
+    broker_url: str = "kafka://127.0.0.1:9092"
+    database_url: str = "sqlite:///pac-grants.db"
+    topic_prefix: str = "pac."
+    metrics_port: int = Field(default=9108, ge=0, le=65535)
+    api_token: SecretStr | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: (
+        Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"] | None
+    ) = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+
+    @field_validator("broker_url", "database_url")
+    @classmethod
+    def _looks_like_url(cls, value: str) -> str:
+        if not _URL.match(value):
+            raise ValueError("expected a URL such as scheme://host:port")
+        return value
+
+
+def load_settings() -> Settings:
+    """Read the environment now; raise :class:`SettingsError` with one readable line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming each bad variable and what is wrong (the value is never echoed)."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        parts.append(f"PAC_{field.upper()}: {error['msg']}")
+    return "invalid settings: " + "; ".join(parts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (quix-streams style, style/examples.md item 11)."""
+    return load_settings()
