@@ -1,0 +1,120 @@
+"""``pac-grants allocate`` and ``pac-grants explain`` (interfaces.md): offline, exact."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from models.results import cycle_json
+from pac_grants.cli.output import render_allocation, render_explanation
+from pac_grants.offline import InputError, OfflineRun, bundled_communes_path, run_offline
+from pac_grants.rules.engine import PoolError
+from pac_grants.rules.explain import explain as explain_commune
+from pac_grants.rules.ruleset import Ruleset, RulesetError, load_ruleset, packaged_ruleset
+
+
+class UsageProblem(click.ClickException):
+    """Bad input: one line on stderr, exit 2 (interfaces.md)."""
+
+    exit_code = 2
+
+
+def _pools(values: Sequence[str]) -> dict[str, int]:
+    pools: dict[str, int] = {}
+    for value in values:
+        window, _, amount = value.partition("=")
+        if not window or not amount.strip().isdigit():
+            raise UsageProblem(f"--pool {value!r}: expected WINDOW=WHOLE_MAD, "
+                               "e.g. --pool standard=1500000000")
+        if window in pools:
+            raise UsageProblem(f"--pool: window {window!r} given twice")
+        pools[window] = int(amount)
+    return pools
+
+
+def _ruleset(cycle: int, source: str | None) -> Ruleset:
+    try:
+        ruleset = load_ruleset(source) if source else packaged_ruleset(cycle)
+    except RulesetError as exc:
+        raise UsageProblem(str(exc)) from None
+    if ruleset is None:
+        raise UsageProblem(f"no packaged ruleset for cycle {cycle}; pass --ruleset FILE")
+    if ruleset.cycle != cycle:
+        raise UsageProblem(f"ruleset {ruleset.id} is for cycle {ruleset.cycle}, not {cycle}")
+    return ruleset
+
+
+def _run(cycle: int, communes: str | None, assessments: str, pools: Sequence[str],
+         ruleset: str | None) -> OfflineRun:
+    chosen = _ruleset(cycle, ruleset)
+    try:
+        return run_offline(chosen, communes or bundled_communes_path(), assessments,
+                           _pools(pools))
+    except InputError as exc:
+        raise UsageProblem(str(exc)) from None
+    except PoolError as exc:
+        raise UsageProblem(f"--pool: {exc}") from None
+
+
+def _inputs(command: Any) -> Any:
+    """The options that ``allocate`` and ``explain`` share."""
+    options = [
+        click.option("--cycle", type=int, required=True, help="Assessment year N."),
+        click.option("--communes", type=click.Path(dir_okay=False),
+                     help="Communes CSV (default: the bundled sample program)."),
+        click.option("--assessments", type=click.Path(dir_okay=False), required=True,
+                     help="JSONL of AssessmentSubmitted events."),
+        click.option("--pool", "pools", multiple=True, metavar="WINDOW=MAD",
+                     help="Pool of a window in whole MAD; one per window."),
+        click.option("--ruleset", help="Packaged ruleset id or a YAML file "
+                     "(default: the packaged ruleset of the cycle)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _default_format() -> str:
+    return "table" if sys.stdout.isatty() else "json"
+
+
+@click.command()
+@_inputs
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]),
+              help="Output format (default: json when stdout is not a terminal).")
+def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[str, ...],
+             ruleset: str | None, fmt: str | None) -> None:
+    """Offline calculation of a cycle's grants: no broker, no database (rules.md)."""
+    run = _run(cycle, communes, assessments, pools, ruleset)
+    for held in run.result.held:
+        click.echo(f"warning: assessment {held.event_id} of unregistered commune "
+                   f"{held.commune_code} ignored", err=True)
+    fmt = fmt or _default_format()
+    if fmt == "json":
+        click.echo(json.dumps(cycle_json(run.result), ensure_ascii=False))
+    else:
+        click.echo(render_allocation(run.result, fmt), nl=False)
+
+
+@click.command()
+@_inputs
+@click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]),
+              help="Output format (default: text on a terminal, else json).")
+def explain(cycle: int, communes: str | None, assessments: str, pools: tuple[str, ...],
+            ruleset: str | None, code: str, fmt: str | None) -> None:
+    """Why a commune got its amount (rules.md s7), from offline files."""
+    run = _run(cycle, communes, assessments, pools, ruleset)
+    explanation = explain_commune(run.result, code)
+    if explanation is None:
+        source = communes or Path(bundled_communes_path()).name
+        raise UsageProblem(f"commune {code!r} is not in {source}")
+    if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
+        click.echo(json.dumps(explanation, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_explanation(explanation), nl=False)
