@@ -1,0 +1,177 @@
+"""``pac-grants ledger ...`` and ``pac-grants db upgrade`` (interfaces.md, ledger.md).
+
+Read commands never create a database: a missing SQLite file or an un-migrated database
+is one line on stderr and exit 2, as is an unknown cycle or commune. ``verify`` exits 1
+on a broken invariant, naming the first transaction at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pac_grants.cli import ledger_format
+
+FORMATS = click.Choice(["json", "table"])
+ROW_FORMATS = click.Choice(["json", "table", "csv"])
+
+
+class LedgerCommandError(click.ClickException):
+    """A user mistake or an unreachable database: one line, exit 2."""
+
+    exit_code = 2
+
+
+def _database_url(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    from pac_grants.settings import SettingsError, get_settings
+
+    try:
+        return get_settings().database_url
+    except SettingsError as exc:
+        raise LedgerCommandError(str(exc)) from None
+
+
+@contextmanager
+def opened(url: str | None, *, must_exist: bool = True) -> Iterator[Any]:
+    """The ledger at ``url`` (or PAC_DATABASE_URL); its errors become one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pac_grants.ledger import Ledger, LedgerError
+    from pac_grants.ledger.database import describe_db_error
+
+    ledger = None
+    try:
+        ledger = Ledger.from_url(_database_url(url), must_exist=must_exist)
+        yield ledger
+    except LedgerError as exc:
+        raise LedgerCommandError(str(exc)) from None
+    except DBAPIError as exc:
+        assert ledger is not None
+        raise LedgerCommandError(describe_db_error(ledger.engine, exc)) from None
+    finally:
+        if ledger is not None:
+            ledger.dispose()
+
+
+def _default_format() -> str:
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _emit_json(value: object) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+database_option = click.option(
+    "--database-url", envvar="PAC_DATABASE_URL", default=None, show_envvar=True,
+    help="SQLAlchemy URL of the ledger (default: the settings' PAC_DATABASE_URL).",
+)
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """Read the ledger: summary, balances, statement, export, verify (ledger.md)."""
+
+
+@ledger.command()
+@database_option
+@click.option("--cycle", type=int, help="Only this cycle.")
+@click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
+def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> None:
+    """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
+    with opened(database_url) as book:
+        cycles = book.summary(cycle)
+    if (fmt or _default_format()) == "json":
+        _emit_json({"cycles": [c.to_json() for c in cycles]})
+    else:
+        click.echo(ledger_format.summary_table(cycles))
+
+
+@ledger.command()
+@database_option
+@click.option("--cycle", type=int, required=True)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Balances at the end of this date (effective dates), YYYY-MM-DD.")
+@click.option("--format", "fmt", type=ROW_FORMATS, help="Default: table on a terminal, else json.")
+def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: str | None) -> None:
+    """Allocated (with adjustments), paid and outstanding of each commune of a cycle."""
+    with opened(database_url) as book:
+        rows = book.balances(cycle, as_of.date() if as_of else None)
+    chosen = fmt or _default_format()
+    if chosen == "json":
+        _emit_json({"cycle": cycle, "communes": [r.to_json() for r in rows]})
+    elif chosen == "csv":
+        click.echo(ledger_format.balances_csv(cycle, rows), nl=False)
+    else:
+        click.echo(ledger_format.balances_table(rows))
+
+
+@ledger.command()
+@database_option
+@click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
+@click.option("--cycle", type=int, help="Only this cycle.")
+@click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
+def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None) -> None:
+    """A commune's transactions in order, with running balances and reasons."""
+    with opened(database_url) as book:
+        result = book.statement(code, cycle)
+    if (fmt or _default_format()) == "json":
+        _emit_json(result.to_json())
+    else:
+        click.echo(ledger_format.statement_table(result))
+
+
+@ledger.command()
+@database_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--cycle", type=int, help="Only this cycle.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (UTF-8) instead of stdout.")
+def export(database_url: str | None, fmt: str, cycle: int | None, output: Path | None) -> None:
+    """Every posting with its transaction (CSV) or every transaction (JSON), UTF-8."""
+    with opened(database_url) as book:
+        if cycle is not None and cycle not in book.cycles():
+            raise LedgerCommandError(f"cycle {cycle} has no transaction in the ledger")
+        if output is None:
+            count = book.export(click.get_text_stream("stdout", encoding="utf-8"), fmt, cycle)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = book.export(out, fmt, cycle)
+    if output is not None:
+        click.echo(f"wrote {count} {'rows' if fmt == 'csv' else 'transactions'} to {output}",
+                   err=True)
+
+
+@ledger.command()
+@database_option
+def verify(database_url: str | None) -> None:
+    """Recompute every balance and the hash chain; exit 1 at the first break."""
+    with opened(database_url) as book:
+        report = book.verify()
+    click.echo(report.line())
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.group("db")
+def db() -> None:
+    """The ledger's database schema."""
+
+
+@db.command()
+@database_option
+def upgrade(database_url: str | None) -> None:
+    """Apply the ledger's migrations (idempotent; creates a SQLite file if needed)."""
+    with opened(database_url, must_exist=False) as book:
+        book.upgrade()
+        url = book.engine.url.render_as_string(hide_password=True)
+    click.echo(f"ok: {url} is at the latest ledger schema")

@@ -1,0 +1,109 @@
+"""Engines and migrations: SQLite by default, PostgreSQL in production (ledger.md).
+
+Writers serialise on the chain head (ledger.md "Tamper-evident" needs one total order):
+a connection opened with :data:`WRITE` starts ``BEGIN IMMEDIATE`` on SQLite (the file's
+write lock, taken before the head is read) and takes a transaction-scoped advisory lock
+on PostgreSQL (:func:`lock_chain`). Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from pac_grants.ledger.errors import DatabaseUnavailable, SchemaMissing
+
+WRITE = "pac_write"  # execution option: this connection will append to the chain
+CHAIN_LOCK = 0x7061_6300  # pg_advisory_xact_lock key of the chain head ("pac" + 0)
+MIGRATIONS = "pac_grants:migrations"
+
+
+def make_engine(url: str, *, must_exist: bool = False) -> Engine:
+    """An engine for ``url``; ``must_exist`` refuses to create a missing SQLite file."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url, parsed.database, must_exist)
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise DatabaseUnavailable(f"invalid database URL: {_first_line(exc)}") from None
+
+
+def _sqlite_engine(url: str, database: str | None, must_exist: bool) -> Engine:
+    memory = database in (None, "", ":memory:")
+    if must_exist and not memory and not Path(str(database)).is_file():
+        raise DatabaseUnavailable(
+            f"database file {database} does not exist (run `pac-grants db upgrade` "
+            "or set PAC_DATABASE_URL)"
+        )
+    extra: dict[str, Any] = {"poolclass": StaticPool} if memory else {}
+    engine = create_engine(url, connect_args={"timeout": 60}, **extra)
+    event.listen(engine, "connect", _sqlite_on_connect(memory))
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(memory: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (_sqlite_on_begin)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def lock_chain(connection: Connection) -> None:
+    """Serialise writers on PostgreSQL (SQLite already holds its write lock)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply the migrations up to head; idempotent and safe with concurrent callers."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def require_schema(connection: Connection) -> None:
+    """Raise :class:`SchemaMissing` if the ledger's migrations were never applied."""
+    revision = MigrationContext.configure(connection).get_current_revision()
+    if revision is None:
+        raise SchemaMissing(
+            f"the ledger schema is missing in {safe_url(connection.engine)} "
+            "(run `pac-grants db upgrade`)"
+        )
+
+
+def safe_url(engine: Engine) -> str:
+    """The engine's URL with the password hidden, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def describe_db_error(engine: Engine, exc: BaseException) -> str:
+    """One line for a driver error (connection refused, bad password, ...)."""
+    original = getattr(exc, "orig", None) or exc
+    return f"database {safe_url(engine)}: {_first_line(original)}"

@@ -1,0 +1,48 @@
+"""The ledger's exceptions (one root, style/examples.md item 7).
+
+    LedgerError
+    ├── InvalidTransaction      a spec that must not be written (nothing is written)
+    │   ├── EmptyTransaction    no postings
+    │   ├── UnbalancedTransaction  postings do not sum to zero (ledger.md "Balanced")
+    │   └── InvalidAccount      an account name outside ledger.md's four kinds
+    ├── DatabaseUnavailable     bad URL, missing database, cannot connect
+    ├── SchemaMissing           the migrations were not applied (``pac-grants db upgrade``)
+    └── NotFound                a read of something the ledger does not hold (a cycle, ...)
+
+Every message is one line a person can act on; database passwords never appear.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Root of the ledger's errors."""
+
+
+class InvalidTransaction(LedgerError):
+    """A transaction spec that breaks an invariant of ledger.md; nothing was written."""
+
+
+class EmptyTransaction(InvalidTransaction):
+    """A transaction without postings."""
+
+
+class UnbalancedTransaction(InvalidTransaction):
+    """A transaction whose postings do not sum to zero."""
+
+
+class InvalidAccount(InvalidTransaction):
+    """An account name that is not ``funding|pool:{cycle}:{window}`` or
+    ``payable|paid:{cycle}:{commune}``."""
+
+
+class DatabaseUnavailable(LedgerError):
+    """The database URL is invalid, the database is missing, or it does not answer."""
+
+
+class SchemaMissing(LedgerError):
+    """The database exists but the ledger's migrations were not applied."""
+
+
+class NotFound(LedgerError):
+    """The ledger holds nothing for what was asked (e.g. an unknown cycle)."""

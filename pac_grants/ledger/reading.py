@@ -1,0 +1,119 @@
+"""Balances read from the postings (ledger.md "Reading it").
+
+A balance is the sum of an account's postings; "as of" a date keeps the transactions
+whose effective date is on or before it. These are the reads the pipeline needs
+(``balance``, ``allocated``, ``outstanding``, ``funded``); the finance views are built
+on them in :mod:`pac_grants.ledger.views`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, select
+
+from models.ledger import ACCOUNTS, POSTINGS, TRANSACTIONS
+
+TX = TRANSACTIONS
+__all__ = ["ACCOUNTS", "POSTINGS", "TX"]
+ALLOCATING = ("allocation", "adjustment")
+
+
+def _as_of(statement: Select[Any], as_of: date | None) -> Select[Any]:
+    return statement if as_of is None else statement.where(TX.c.effective_date <= as_of)
+
+
+def balance(connection: Connection, account: str, as_of: date | None = None) -> int:
+    """Sum of the account's postings (centimes); 0 for an account never posted to."""
+    statement = select(func.coalesce(func.sum(POSTINGS.c.amount), 0)).where(
+        POSTINGS.c.account == account
+    )
+    if as_of is not None:
+        statement = statement.join(TX, TX.c.id == POSTINGS.c.transaction_id)
+    return int(connection.scalar(_as_of(statement, as_of)) or 0)
+
+
+def allocated(
+    connection: Connection, cycle: int, as_of: date | None = None
+) -> dict[tuple[str | None, str], int]:
+    """(window, commune) -> allocation + adjustments credited to payable (centimes)."""
+    statement = (
+        select(TX.c.window, ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING), ACCOUNTS.c.type == "payable")
+        .group_by(TX.c.window, ACCOUNTS.c.commune_code)
+    )
+    rows = connection.execute(_as_of(statement, as_of))
+    return {(window, code): int(total) for window, code, total in rows}
+
+
+def account_balances(
+    connection: Connection, cycle: int, types: Iterable[str], as_of: date | None = None
+) -> dict[str, int]:
+    """Account name -> balance for the cycle's accounts of the given types."""
+    statement = (
+        select(ACCOUNTS.c.name, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type.in_(list(types)))
+        .group_by(ACCOUNTS.c.name)
+    )
+    return {name: int(total) for name, total in connection.execute(_as_of(statement, as_of))}
+
+
+def cycles(connection: Connection) -> list[int]:
+    """The cycles that have at least one transaction, in order."""
+    return [int(c) for c in connection.scalars(select(TX.c.cycle).distinct().order_by(TX.c.cycle))]
+
+
+def windows(connection: Connection, cycle: int) -> list[str]:
+    """The cycle's windows in the order they were first posted (envelopes first)."""
+    first = func.min(TX.c.sequence)
+    statement = (
+        select(TX.c.window, first)
+        .where(TX.c.cycle == cycle, TX.c.window.is_not(None))
+        .group_by(TX.c.window)
+        .order_by(first)
+    )
+    return [str(window) for window, _ in connection.execute(statement)]
+
+
+def is_closed(connection: Connection, cycle: int) -> bool:
+    """A cycle is closed once it has an allocation transaction (ledger.md table)."""
+    statement = select(TX.c.id).where(TX.c.cycle == cycle, TX.c.kind == "allocation").limit(1)
+    return connection.scalar(statement) is not None
+
+
+def eligible(connection: Connection, cycle: int) -> dict[str, int]:
+    """window -> ``details["eligible"]`` of its latest allocation or adjustment."""
+    statement = (
+        select(TX.c.window, TX.c.details)
+        .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING))
+        .order_by(TX.c.sequence)
+    )
+    found: dict[str, int] = {}
+    for window, details in connection.execute(statement):
+        if isinstance(details, dict) and isinstance(details.get("eligible"), int):
+            found[str(window)] = int(details["eligible"])
+    return found
+
+
+def disbursed(
+    connection: Connection, cycle: int, as_of: date | None = None
+) -> dict[tuple[str | None, str], int]:
+    """(window of the transaction, commune) -> paid in the cycle (centimes)."""
+    statement = (
+        select(TX.c.window, ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid")
+        .group_by(TX.c.window, ACCOUNTS.c.commune_code)
+    )
+    rows = connection.execute(_as_of(statement, as_of))
+    return {(window, code): int(total) for window, code, total in rows}

@@ -1,0 +1,66 @@
+"""A unit of work around ledger writes (cosmicpython's ``unit_of_work.py``).
+
+Rollback by default, commit explicitly. Entering it opens one database transaction that
+holds the chain lock (:func:`pac_grants.ledger.database.lock_chain`), so the idempotency
+check, the chain head and the inserts of :meth:`UnitOfWork.post` all see one state and no
+other writer can interleave (ledger.md "Exactly one effect per cause").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from pac_grants.ledger import writing
+from pac_grants.ledger.database import WRITE, lock_chain
+from pac_grants.ledger.posting import PostResult, TransactionSpec, validate
+
+
+class UnitOfWork:
+    """``with UnitOfWork(engine) as uow: uow.post(specs); uow.commit()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        connection = self._engine.connect()
+        connection.execution_options(**{WRITE: True})
+        connection.begin()
+        try:
+            lock_chain(connection)
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.rollback()  # a no-op after commit(): rollback is the default
+            connection.close()
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection (for a caller that writes its own rows in the same commit)."""
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    def post(self, specs: Sequence[TransactionSpec]) -> list[PostResult]:
+        """Validate every spec first (nothing written if one is invalid), then append."""
+        for spec in specs:
+            validate(spec)
+        return writing.append(self.connection, specs)
+
+    def commit(self) -> None:
+        self.connection.commit()
