@@ -1,0 +1,104 @@
+"""Tables of the pipeline's input state (docs/pipeline.md "State in the database").
+
+Why in the database and not in Faust tables: Tansu cannot restore a table from its
+changelog reliably (operations.md), and a state shared through the ledger's database lets
+any worker recompute a whole cycle whatever partitions it owns. These rows are written in
+the same database transaction as the ledger postings and dead letters of a batch; Kafka
+offsets are committed after that transaction (ledger.md "Guarantees").
+
+Unlike the ledger, these tables are mutable working state (latest commune, cycle status,
+assessment status); the ledger stays the append-only record. Migration:
+``pac_grants/migrations/versions/0002_pipeline_state.py``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: Latest ``CommuneRegistered`` per code (events.md: upsert, the latest one counts).
+communes = Table(
+    "pipeline_communes", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("payload", Text, nullable=False),  # the event's JSON, as received
+    Column("digest", String(64), nullable=False),
+)
+
+#: One row per opened cycle: ruleset, pools (JSON ``{window: MAD}``), status.
+cycles = Table(
+    "pipeline_cycles", metadata,
+    Column("cycle", Integer, primary_key=True),
+    Column("ruleset_id", String(64), nullable=False),
+    Column("pools", Text, nullable=False),
+    Column("status", String(8), nullable=False),  # open | closed
+    Column("opened_event_id", String(36), nullable=False),
+    Column("closed_event_id", String(36)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+#: Every accepted revision of an assessment. ``status``: ``held`` (its commune or cycle
+#: is not known yet), ``counted`` (valid for its window), ``rejected`` (dead-lettered
+#: when its window became known). The highest counted revision counts (events.md).
+assessments = Table(
+    "pipeline_assessments", metadata,
+    Column("cycle", Integer, primary_key=True),
+    Column("commune_code", String(32), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("digest", String(64), nullable=False),  # content without the envelope
+    Column("payload", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("source_topic", String(255), nullable=False),
+    Column("source_partition", Integer, nullable=False),
+    Column("source_offset", BigInteger, nullable=False),
+)
+
+#: events.md: the same ``payment_ref`` again has no second effect.
+disbursements = Table(
+    "pipeline_disbursements", metadata,
+    Column("payment_ref", String(200), primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("commune_code", String(32), nullable=False),
+    Column("amount_centimes", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+)
+
+#: events.md: the same ``event_id`` seen again is a redelivery and has no second effect.
+processed_events = Table(
+    "pipeline_processed_events", metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("topic", String(255), nullable=False),
+)
+
+#: The last offset of each input partition whose effects are committed (tracking
+#: record): a redelivered message at or below it is skipped, so even a malformed message
+#: (no event id) is dead-lettered once. Also the demo's progress measure, since Tansu
+#: reports end offsets short (operations.md).
+offsets = Table(
+    "pipeline_offsets", metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+)
+
+#: Output records (allocations, dead letters) written in the batch's transaction and
+#: produced to Kafka after the commit, then deleted (transactional outbox).
+outbox = Table(
+    "pipeline_outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", String(255), nullable=False),
+    Column("key", LargeBinary),
+    Column("value", LargeBinary, nullable=False),
+)

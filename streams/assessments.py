@@ -1,0 +1,113 @@
+"""Assessments: revisions, held assessments, window-dependent validation (events.md).
+
+For one (cycle, commune) the highest revision counts; a lower one than held is
+``stale_revision``; the same revision with other content is ``conflicting_revision``
+(the same content again has no effect). An assessment whose commune or cycle is not
+known yet is *held*; once both are known it is checked against its commune's window
+(rules.md s2) and either counts or is dead-lettered then, with its original message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from models.decode import Rejection, parse_json
+from models.events import AssessmentSubmitted, CommuneRegistered
+from pac_grants.rules.ruleset import packaged_ruleset_by_id
+from pac_grants.rules.scoring import AssessmentInvalid, check_assessment
+from streams import deadletters, state
+from streams.context import BatchContext
+from streams.messages import Message
+
+ENVELOPE = ("event_id", "event_type", "schema_version", "occurred_at", "source")
+Outcome = Rejection | str | None
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of the event's content without its envelope (canonical JSON)."""
+    body = {k: v for k, v in parse_json(raw).items() if k not in ENVELOPE}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) -> Outcome:
+    """Keep the revision (counted or held) or refuse it; touch its cycle."""
+    digest = content_digest(raw)
+    known = state.revisions(ctx.conn, event.cycle, event.commune_code)
+    highest = max((r.revision for r in known if r.status != "rejected"), default=0)
+    if event.revision < highest:
+        return _revision_error("stale_revision", event, f"revision {event.revision} is "
+                               f"older than revision {highest}, which counts")
+    same = next((r for r in known if r.revision == event.revision), None)
+    if same is not None:
+        if same.digest == digest:
+            return "duplicate"
+        return _revision_error("conflicting_revision", event, f"revision {event.revision} "
+                               "was already received with different content")
+    rejection = window_check(ctx, event)
+    if isinstance(rejection, Rejection):
+        return rejection
+    assert ctx.message is not None
+    state.add_assessment(ctx.conn, state.AssessmentRow(
+        event.cycle, event.commune_code, event.revision, event.event_id, digest,
+        raw.decode("utf-8"), rejection, ctx.message.topic, ctx.message.partition,
+        ctx.message.offset))
+    ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
+    return None
+
+
+def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | str:
+    """``counted`` if valid for its commune's window, ``held`` if the commune or the cycle
+    is unknown, else the rejection of rules.md s2 (``check_assessment``)."""
+    cycle = state.get_cycle(ctx.conn, event.cycle)
+    if cycle is None or state.commune_payload(ctx.conn, event.commune_code) is None:
+        return "held"
+    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
+    window = ruleset.window(window_of(ctx, cycle, event.commune_code) or "")
+    if window is None:
+        return "counted"  # outside every window: the engine reports no_window (s3)
+    try:
+        check_assessment(ruleset, event.to_domain(), window.id)
+    except AssessmentInvalid as exc:
+        details = [] if exc.field is None else [{"field": exc.field, "value": str(exc.value)}]
+        return Rejection(exc.code, f"{exc.message} (window {window.id} of {ruleset.id})",
+                         details)
+    return "counted"
+
+
+def window_of(ctx: BatchContext, cycle: state.CycleRow, code: str) -> str | None:
+    """The window of a registered commune in a cycle (its census population, s1/s3)."""
+    payload = state.commune_payload(ctx.conn, code)
+    if payload is None:
+        return None
+    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
+    commune = CommuneRegistered.model_validate(parse_json(payload.encode())).to_domain()
+    window = ruleset.window_of(commune.population.get(ruleset.population_census, 0))
+    return None if window is None else window.id
+
+
+def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
+                 codes: Iterable[str] | None = None) -> None:
+    """Held assessments whose commune and cycle are now known: count or dead-letter."""
+    for row in state.held_assessments(ctx.conn, cycles, codes):
+        event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
+        verdict = window_check(ctx, event)
+        if verdict == "held":
+            continue
+        if isinstance(verdict, Rejection):
+            state.set_assessment_status(ctx.conn, row, "rejected")
+            original = Message(row.source_topic, row.source_partition, row.source_offset,
+                               row.commune_code.encode("utf-8"), row.payload.encode("utf-8"))
+            deadletters.write(ctx.conn, ctx.topic("dead-letters"), original, verdict,
+                              ctx.received_at)
+            ctx.outcome.rejected.append((row.source_topic, verdict.code))
+        else:
+            state.set_assessment_status(ctx.conn, row, "counted")
+        ctx.touch(row.cycle, row.event_id, event.occurred_at.date())
+
+
+def _revision_error(code: str, event: AssessmentSubmitted, message: str) -> Rejection:
+    return Rejection(code, f"{message} (cycle {event.cycle}, commune {event.commune_code})",
+                     [{"field": "revision", "value": str(event.revision)}])

@@ -1,0 +1,144 @@
+"""Recomputing a cycle from the database state, and what that changes in the ledger.
+
+A cycle's allocation needs every commune of the cycle, while assessments are keyed by
+commune and spread over partitions (events.md). The state lives in the database, so
+this code reads all of a cycle's inputs, whatever partition brought them, inside the
+batch's transaction, which holds the ledger's writer lock (docs/pipeline.md).
+
+Ledger effects (ledger.md "Transactions"): at ``CycleClosed`` one ``allocation`` per
+window; after closing, an ``adjustment`` per window with the difference between the
+target amounts and what the ledger already holds, so a redelivered batch posts nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from models.decode import parse_json
+from models.events import AssessmentSubmitted, CommuneRegistered
+from models.results import published_json
+from pac_grants.ledger import reading, reference
+from pac_grants.ledger.posting import Kind, Posting, TransactionSpec
+from pac_grants.rules.engine import CycleResult, WindowResult, compute_cycle
+from pac_grants.rules.ruleset import packaged_ruleset_by_id
+from pac_grants.rules.types import Assessment, Commune
+from streams import state
+from streams.context import BatchContext, Dirty
+
+CENTIMES = 100
+
+
+def communes_of(conn: Connection) -> list[Commune]:
+    return [CommuneRegistered.model_validate(parse_json(p.encode("utf-8"))).to_domain()
+            for p in state.commune_payloads(conn).values()]
+
+
+def assessment_of(row: state.AssessmentRow) -> Assessment:
+    event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
+    return event.to_domain()
+
+
+def compute(conn: Connection, cycle: state.CycleRow) -> CycleResult:
+    """The cycle's allocation over the current state (rules.md s3-4).
+
+    Counted assessments, plus held ones of unregistered communes so that the result
+    lists them (events.md: allocation results list held assessments).
+    """
+    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
+    rows = dict(state.counted_assessments(conn, cycle.cycle))
+    for row in sorted(state.held_assessments(conn, cycles=[cycle.cycle]),
+                      key=lambda r: r.revision):
+        rows[row.commune_code] = row
+    assessments = {code: assessment_of(row) for code, row in rows.items()}
+    return compute_cycle(ruleset, communes_of(conn), assessments, cycle.pools)
+
+
+def publish(conn: Connection, topic: str, result: CycleResult, status: str) -> None:
+    """One record per window on ``pac.allocations.v1`` (key ``cycle:window``), via the
+    outbox, and the latest result per window in ``allocation_results`` (for explain)."""
+    whole = published_json(result, status)
+    for window_json in whole["windows"]:
+        value = whole | {"window": window_json["window"], "windows": [window_json]}
+        key = f"{result.cycle}:{window_json['window']}".encode()
+        state.enqueue(conn, topic, key, json.dumps(value, separators=(",", ":")).encode())
+        reference.record_allocation_result(
+            conn, cycle=result.cycle, window=window_json["window"], status=status,
+            ruleset_id=result.ruleset.id, ruleset_digest=result.ruleset.digest,
+            inputs_digest=result.inputs_digest, result=window_json)
+
+
+def settle(conn: Connection, result: CycleResult, causes: Iterable[str],
+           effective: date) -> list[TransactionSpec]:
+    """The ledger transactions that bring a closed cycle to ``result`` (ledger.md).
+
+    ``allocation`` for a window not yet allocated, else ``adjustment`` of the
+    differences; nothing when the ledger already matches.
+    """
+    current = reading.allocated(conn, result.cycle)
+    allocated_windows = {w for (w, _code) in current}
+    specs = []
+    cause_ids = tuple(sorted(set(causes)))
+    for window in result.windows:
+        first = window.window.id not in allocated_windows
+        spec = _window_spec(result, window, current, cause_ids, effective, first)
+        if spec is not None:
+            specs.append(spec)
+    return specs
+
+
+def _window_spec(result: CycleResult, window: WindowResult,
+                 current: dict[tuple[str | None, str], int], causes: tuple[str, ...],
+                 effective: date, first: bool) -> TransactionSpec | None:
+    wid, cycle = window.window.id, result.cycle
+    targets = {c.code: c.amount * CENTIMES for c in window.communes}
+    held = {code: amount for (w, code), amount in current.items() if w == wid}
+    diffs = {code: targets.get(code, 0) - held.get(code, 0)
+             for code in sorted(set(targets) | set(held))}
+    diffs = {code: d for code, d in diffs.items() if d != 0}
+    if not diffs and not first:
+        return None
+    postings = [Posting(f"payable:{cycle}:{code}", d) for code, d in diffs.items()]
+    postings.insert(0, Posting(f"pool:{cycle}:{wid}", -sum(diffs.values())))
+    kind: Kind = "allocation" if first else "adjustment"
+    key = f"allocation:{cycle}:{wid}" if first else \
+        f"adjustment:{cycle}:{wid}:{_cause(causes, result.inputs_digest)}"
+    details: dict[str, Any] = {"eligible": window.eligible_count,
+                               "unallocated_mad": window.unallocated}
+    reason = (f"final allocation of {wid} at CycleClosed" if first else
+              f"recomputation of {wid} after an input change ({len(diffs)} communes changed)")
+    return TransactionSpec(key, kind, cycle, wid, tuple(postings), causes, result.ruleset.id,
+                           result.ruleset.digest, result.inputs_digest, effective, reason,
+                           details)
+
+
+def _cause(causes: tuple[str, ...], digest: str) -> str:
+    """A short deterministic id of what caused an adjustment (its idempotency key)."""
+    text = "|".join((*causes, digest))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def refresh(ctx: BatchContext, cycle_no: int, dirty: Dirty) -> None:
+    """Recompute a cycle; post the ledger differences if it is closed, publish the result
+    (``provisional`` before ``CycleClosed``, ``final`` after; events.md "Outputs")."""
+    cycle = state.get_cycle(ctx.conn, cycle_no)
+    if cycle is None:
+        return  # assessments of a cycle not opened yet: held, nothing to compute
+    started = time.perf_counter()
+    result = compute(ctx.conn, cycle)
+    seconds = time.perf_counter() - started
+    closed = cycle.status == "closed"
+    if closed:
+        effective = dirty.effective or date.today()
+        for spec in settle(ctx.conn, result, dirty.causes, effective):
+            ctx.post(spec)
+    publish(ctx.conn, ctx.topic("allocations"), result, "final" if closed else "provisional")
+    for w in result.windows:
+        ctx.outcome.allocations.append((cycle_no, w.window.id, w.pool, w.allocated,
+                                        w.unallocated, w.eligible_count, seconds))

@@ -1,0 +1,35 @@
+"""The plain values the handler layer works on, independent of Faust.
+
+A :class:`Message` is what an agent hands over (topic, partition, offset, key, raw
+value); a :class:`BatchOutcome` is what the handler reports back for the observer and
+the tests. Keeping Faust types out of the handler lets unit tests call it directly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str  # the full topic name, e.g. pac.assessments.v1
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did; counters for the observer, lists for tests and logs."""
+
+    consumed: int = 0
+    skipped: int = 0  # at or below the tracked offset: already committed earlier
+    duplicates: int = 0  # same event_id, same payment_ref, same revision and content
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (topic, code)
+    ledger_kinds: Counter[str] = field(default_factory=Counter)
+    committed_events: list[datetime] = field(default_factory=list)  # occurred_at
+    #: (cycle, window, pool, allocated, unallocated, eligible, seconds) per recomputation
+    allocations: list[tuple[int, str, int, int, int, int, float]] = field(default_factory=list)
