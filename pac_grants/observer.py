@@ -1,0 +1,96 @@
+"""The thin observer through which the pipeline reports what happened.
+
+Why a separate object (style idea 10, operations.md "Metrics"): the rules stay pure and
+never see prometheus-client; the pipeline calls one method per fact ("an event was
+decoded", "the ledger committed"), and only this class knows which series move. Tests
+give it a :class:`~pac_grants.metrics.Metrics` on a fresh registry and a fixed clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from pac_grants.metrics import Metrics
+
+Amount = int | Decimal | Fraction
+
+
+class Observer:
+    """Moves the series of :class:`Metrics`; one method per pipeline fact."""
+
+    def __init__(self, metrics: Metrics, clock: Callable[[], float] = time.time) -> None:
+        self.metrics = metrics
+        self._clock = clock
+        # Liveness counts from the start: a worker that never commits looks stalled.
+        metrics.last_processed_timestamp_seconds.set(clock())
+
+    def consumed(self, topic: str, n: int = 1) -> None:
+        """``n`` messages of ``topic`` were read and decoded (or tried to be)."""
+        self.metrics.events_consumed.labels(topic=topic).inc(n)
+
+    def rejected(self, topic: str, code: str) -> None:
+        """A message went to the dead-letter topic with an events.md error ``code``."""
+        self.metrics.events_rejected.labels(topic=topic, code=code).inc()
+
+    def duplicate(self, topic: str) -> None:
+        """A redelivered event found its idempotency key already written (ledger.md)."""
+        self.metrics.events_duplicate.labels(topic=topic).inc()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a pipeline stage (``decode``, ``validate``, ``ledger``...) into
+        ``pac_processing_seconds{stage}``; failures are timed too."""
+        with self.metrics.processing_seconds.labels(stage=name).time():
+            yield
+
+    def ledger_written(self, kind_counts: Mapping[str, int], seconds: float) -> None:
+        """One database transaction committed ``kind_counts`` ledger transactions."""
+        for kind, count in kind_counts.items():
+            if count:
+                self.metrics.ledger_transactions.labels(kind=kind).inc(count)
+        self.metrics.ledger_write_seconds.observe(seconds)
+
+    def event_committed(self, occurred_at: datetime) -> None:
+        """An event's effect is in the ledger: end-to-end age and liveness.
+
+        A naive ``occurred_at`` is read as UTC (events.md timestamps are UTC); a clock
+        skew that puts it in the future counts as zero age rather than a negative one.
+        """
+        now = self._clock()
+        if occurred_at.tzinfo is None:
+            occurred_at = occurred_at.replace(tzinfo=UTC)
+        self.metrics.event_age_seconds.observe(max(0.0, now - occurred_at.timestamp()))
+        self.metrics.last_processed_timestamp_seconds.set(now)
+
+    def allocation_computed(
+        self,
+        cycle: int | str,
+        window: str,
+        pool: Amount,
+        allocated: Amount,
+        unallocated: Amount,
+        eligible: int,
+        seconds: float,
+    ) -> None:
+        """A window's allocation was (re)computed; amounts in MAD (rules.md s4)."""
+        labels = {"cycle": str(cycle), "window": window}
+        self.metrics.pool_mad.labels(**labels).set(float(pool))
+        self.metrics.allocated_mad.labels(**labels).set(float(allocated))
+        self.metrics.unallocated_mad.labels(**labels).set(float(unallocated))
+        self.metrics.eligible_communes.labels(**labels).set(eligible)
+        self.metrics.allocation_seconds.observe(seconds)
+
+    def lag(self, topic: str, partition: int, messages: int) -> None:
+        """Consumer lag of one assigned partition: high watermark minus position."""
+        self.metrics.consumer_lag_messages.labels(topic=topic, partition=str(partition)).set(
+            max(0, messages)
+        )
+
+    def verified(self, ok: bool) -> None:
+        """Result of the last ledger verification (ledger.md "Guarantees")."""
+        self.metrics.ledger_verify_ok.set(1 if ok else 0)
