@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("pac_grants.cli.allocate:explain", "Why a commune got its amount (rules.md s7)."),
     "ledger": ("pac_grants.cli.ledger:ledger", "Read the ledger (summary, balances, verify...)."),
     "db": ("pac_grants.cli.ledger:db", "The ledger's database schema: upgrade."),
+    "scenario": ("pac_grants.cli.scenario:scenario", "Write the sample program as JSONL files."),
 }
 
 

@@ -1,0 +1,133 @@
+"""``AssessmentSubmitted`` events: first submissions, revisions, redeliveries, appeals.
+
+Every generated assessment is valid against its cycle's ruleset and the window of its
+commune (events.md, rules.md s2): the window is the one whose membership holds the
+commune's population in the ruleset's census (2024: the 2024 census, <= 500,000
+standard, else grandes_communes), and ``investment_budget_mad`` is always sent for
+performance cycles (required where the window's cap has a budget ratio, 2022 on).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from pac_grants.rules.ruleset import Ruleset, Window
+from pac_grants.scenario import values
+from pac_grants.scenario.communes import CommuneRow
+from pac_grants.scenario.encoding import Stamper
+from pac_grants.scenario.messages import Draft
+
+REVISION_RATE = 0.10  # communes that send a second revision (the brief: ~10%)
+DUPLICATE_RATE = 0.015  # exact redeliveries: same event_id, same bytes
+ASSESSORS = ("Cabinet d'audit Atlas", "Inspection Générale de l'Administration Territoriale",
+             "Cabinet Souss Conseil", "Bureau d'études Al Manar")
+
+
+class AssessmentBook:
+    """Makes assessments and remembers, per (cycle, commune), the one that counts."""
+
+    def __init__(self, communes: list[CommuneRow], rulesets: dict[int, Ruleset],
+                 rng: random.Random, stamper: Stamper) -> None:
+        self.communes = {row["code"]: row for row in communes}
+        self.rulesets = rulesets
+        self.rng = rng
+        self.draws = values.Draws(rng)
+        self.stamper = stamper
+        self.held: dict[tuple[int, str], Draft] = {}
+
+    def window(self, cycle: int, code: str) -> Window:
+        ruleset = self.rulesets[cycle]
+        population = self.communes[code]["population"][str(ruleset.population_census)]
+        window = ruleset.window_of(population)
+        assert window is not None, f"{code} has no window in {ruleset.id}"
+        return window
+
+    def payload(self, cycle: int, code: str, revision: int, *, quality: float | None = None,
+                passing: bool = False) -> dict[str, Any]:
+        """A valid assessment body; ``passing``: every minimum condition true."""
+        rng, ruleset = self.rng, self.rulesets[cycle]
+        window = self.window(cycle, code)
+        quality = rng.uniform(0.3, 1.0) if quality is None else quality
+        assessed = date(ruleset.grant_year, 2, 1) + timedelta(
+            days=rng.randint(0, 40) + 25 * (revision - 1))
+        body: dict[str, Any] = {
+            "assessment_id": f"APA-{cycle}-{code}", "cycle": cycle, "commune_code": code,
+            "revision": revision, "assessed_on": min(assessed, date(ruleset.grant_year, 12, 31))
+            .isoformat(), "assessor": rng.choice(ASSESSORS)}
+        if window.mode == "performance":
+            census = self.communes[code]["population"][str(ruleset.population_census)]
+            body["investment_budget_mad"] = values.budget(census, rng)
+        body["conditions"] = values.conditions(ruleset, rng, passing=passing)
+        body["indicators"] = values.indicators(window, quality, self.draws)
+        return body
+
+    def submit(self, cycle: int, code: str, revision: int, **options: Any) -> Draft:
+        """A new valid revision, which counts if it is the highest so far."""
+        draft = Draft("assessments", code, "AssessmentSubmitted", self.stamper.event_id(),
+                      self.payload(cycle, code, revision, **options))
+        current = self.held.get((cycle, code))
+        if current is None or current.payload["revision"] < revision:
+            self.held[(cycle, code)] = draft
+        return draft
+
+    def revision(self, cycle: int, code: str) -> int:
+        return int(self.held[(cycle, code)].payload["revision"])
+
+
+def submissions(book: AssessmentBook, cycles: list[int], revisions: int) -> list[Draft]:
+    """Phase ``assessments``: every commune and cycle, extra revisions, redeliveries.
+
+    Shuffled deterministically, but the revisions of one (cycle, commune) keep their order
+    (and a redelivery comes after its original), so no message is stale by accident.
+    """
+    rng = book.rng
+    drafts = []
+    for cycle in cycles:
+        for code in book.communes:
+            extra = revisions + (1 if rng.random() < REVISION_RATE else 0)
+            drafts += [book.submit(cycle, code, r) for r in range(1, extra + 2)]
+    drafts += [_redelivery(d) for d in drafts if rng.random() < DUPLICATE_RATE]
+    rng.shuffle(drafts)
+    return _in_revision_order(drafts)
+
+
+def _redelivery(draft: Draft) -> Draft:
+    return Draft(draft.topic, draft.key, draft.event_type, draft.event_id, draft.payload,
+                 duplicate_of=draft)
+
+
+def _in_revision_order(drafts: list[Draft]) -> list[Draft]:
+    slots: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for position, draft in enumerate(drafts):
+        slots[(draft.payload["cycle"], draft.key)].append(position)
+    ordered = list(drafts)
+    for positions in slots.values():
+        group = sorted((drafts[p] for p in positions),
+                       key=lambda d: (d.payload["revision"], d.duplicate_of is not None))
+        for position, draft in zip(positions, group, strict=True):
+            ordered[position] = draft
+    return ordered
+
+
+def appeals(book: AssessmentBook, cycles: list[int]) -> list[Draft]:
+    """Phase ``appeals``: revisions after closing, for cycles 2021-2023 (domain.md step 4).
+
+    Per cycle, a commune that failed a minimum condition wins its appeal (all conditions
+    true, strong values: it becomes eligible), and a commune with a second revision gets a
+    third one with new values (its score changes).
+    """
+    drafts = []
+    for cycle in (c for c in cycles if 2021 <= c <= 2023):
+        codes = sorted(code for (c, code) in book.held if c == cycle)
+        failing = [c for c in codes if not all(book.held[(cycle, c)].payload["conditions"]
+                                               .values())]
+        revised = [c for c in codes if book.revision(cycle, c) >= 2 and c not in failing]
+        for pool, options in ((failing, {"passing": True, "quality": 0.95}), (revised, {})):
+            if pool:
+                code = book.rng.choice(pool)
+                drafts.append(book.submit(cycle, code, book.revision(cycle, code) + 1,
+                                          **options))
+    return drafts
