@@ -37,9 +37,9 @@ class Observer:
         """A message went to the dead-letter topic with an events.md error ``code``."""
         self.metrics.events_rejected.labels(topic=topic, code=code).inc()
 
-    def duplicate(self, topic: str) -> None:
-        """A redelivered event found its idempotency key already written (ledger.md)."""
-        self.metrics.events_duplicate.labels(topic=topic).inc()
+    def duplicate(self, topic: str, n: int = 1) -> None:
+        """``n`` redelivered events found their idempotency key already written (ledger.md)."""
+        self.metrics.events_duplicate.labels(topic=topic).inc(n)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:

@@ -108,12 +108,13 @@ def test_event_counters(registry: CollectorRegistry, observer: Observer) -> None
     observer.rejected(ASSESSMENTS, "malformed_json")
     observer.rejected(ASSESSMENTS, "malformed_json")
     observer.duplicate("pac.cycles.v1")
+    observer.duplicate("pac.cycles.v1", 2)
     value = registry.get_sample_value
     assert value("pac_events_consumed_total", {"topic": ASSESSMENTS}) == 5
     rejected = "pac_events_rejected_total"
     assert value(rejected, {"topic": ASSESSMENTS, "code": "malformed_json"}) == 2
     assert value(rejected, {"topic": ASSESSMENTS, "code": "unknown_cycle"}) is None
-    assert value("pac_events_duplicate_total", {"topic": "pac.cycles.v1"}) == 1
+    assert value("pac_events_duplicate_total", {"topic": "pac.cycles.v1"}) == 3
 
 
 def test_stage_timer_counts_successes_and_failures(
