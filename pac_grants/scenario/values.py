@@ -33,7 +33,9 @@ def conditions(ruleset: Ruleset, rng: random.Random, *, passing: bool = False) -
 
 class Draws:
     """The generator's state for values: its random source and, per indicator, whose turn
-    it is among the band edges (edges are taken in rotation, so every one appears)."""
+    it is among the band edges. The first values of each indicator are its edges, then
+    edges come in rotation: every edge, hence every band, appears even in a window of ten
+    communes (2024 grandes_communes)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -60,8 +62,9 @@ def _value(indicator: Indicator, quality: float, draws: Draws, window_id: str) -
     if kind == "points":
         return round(target * indicator.max_points)
     edges, segments = _layout(indicator)
-    if rng.random() < _EDGE_RATE:
-        value = draws.edge(f"{window_id}.{indicator.id}", edges)
+    key = f"{window_id}.{indicator.id}"
+    if draws.turns.get(key, 0) < len(edges) or rng.random() < _EDGE_RATE:
+        value = draws.edge(key, edges)
     else:
         value = _band_value(indicator, segments, target, rng)
     return format(value, "f") if rng.random() < _STRING_RATE else value
