@@ -14,6 +14,7 @@ a crash in between redelivers the batch, which then has no effect (docs/pipeline
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -40,7 +41,8 @@ class BatchHandler:
         self.clock = clock
 
     def handle(self, messages: Sequence[Message]) -> BatchOutcome:
-        outcome = BatchOutcome()
+        outcome = BatchOutcome(topic=messages[0].topic if messages else None)
+        started = time.perf_counter()
         with self.ledger.unit_of_work() as uow:
             ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
             last: dict[tuple[str, int], int] = {}
@@ -60,6 +62,7 @@ class BatchHandler:
                 state.track_offsets(ctx.conn, topic,
                                     {p: o for (t, p), o in last.items() if t == topic})
             uow.commit()
+        outcome.seconds = time.perf_counter() - started
         return outcome
 
     def _one(self, ctx: BatchContext, message: Message) -> None:

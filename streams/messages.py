@@ -25,7 +25,9 @@ class Message:
 class BatchOutcome:
     """What one batch did; counters for the observer, lists for tests and logs."""
 
+    topic: str | None = None
     consumed: int = 0
+    seconds: float = 0.0  # the database transaction, from begin to commit
     skipped: int = 0  # at or below the tracked offset: already committed earlier
     duplicates: int = 0  # same event_id, same payment_ref, same revision and content
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (topic, code)

@@ -18,6 +18,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("pac_grants.cli.ledger:ledger", "Read the ledger (summary, balances, verify...)."),
     "db": ("pac_grants.cli.ledger:db", "The ledger's database schema: upgrade."),
     "scenario": ("pac_grants.cli.scenario:scenario", "Write the sample program as JSONL files."),
+    "worker": ("pac_grants.cli.stream:worker", "The stream worker (Faust)."),
+    "publish": ("pac_grants.cli.stream:publish", "Publish JSONL events, each validated first."),
+    "topics": ("pac_grants.cli.stream:topics", "Create the topics (partitions, compaction)."),
+    "dlq": ("pac_grants.cli.stream:dlq", "List dead letters; replay them to their source."),
+    "demo": ("pac_grants.cli.demo:demo", "The sample program end to end on an embedded broker."),
 }
 
 

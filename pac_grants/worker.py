@@ -1,0 +1,62 @@
+"""Running the stream worker: migrations, metrics endpoint, then the Faust worker.
+
+``pac-grants worker`` (interfaces.md) and the demo's child process both come here. The
+database is upgraded first (an empty database just works), ``/metrics`` is served on
+``PAC_METRICS_PORT`` (0: a free port, logged), and Faust runs the app of
+``streams.app.create_app`` until SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from pac_grants.settings import Settings
+
+log = logging.getLogger("pac_grants.worker")
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    import faust
+
+    from pac_grants.ledger import Ledger, LedgerError
+    from pac_grants.metrics import Metrics, serve
+    from pac_grants.observer import Observer
+    from streams.app import create_app
+
+    ledger = Ledger.from_url(settings.database_url)
+    try:
+        ledger.upgrade()
+    except (LedgerError, Exception) as exc:  # the database is unreachable or refuses
+        raise click.ClickException(f"database: {str(exc).splitlines()[0]}") from None
+    metrics = Metrics.create()
+    try:
+        server, _thread = serve(metrics, settings.metrics_port)
+    except OSError as exc:
+        raise click.ClickException(f"PAC_METRICS_PORT {settings.metrics_port}: {exc}") from None
+    app = create_app(settings, ledger, Observer(metrics))
+    _lag_timer(app, Observer(metrics))
+    worker = faust.Worker(app, loglevel=loglevel.upper(), quiet=True)
+    log.info("metrics on http://127.0.0.1:%d/metrics", server.server_port)
+    print(f"pac-grants worker: metrics on http://127.0.0.1:{server.server_port}/metrics",
+          flush=True)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        server.shutdown()
+        ledger.dispose()
+
+
+def _lag_timer(app: Any, observer: Any) -> None:
+    """``pac_consumer_lag_messages``: high watermark minus position, every 5 s."""
+
+    @app.timer(5.0)
+    async def report_lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            position = await consumer.position(tp)
+            highwater = consumer.highwater(tp)
+            if position is not None and highwater is not None:
+                observer.lag(tp.topic, tp.partition, highwater - position)

@@ -1,0 +1,160 @@
+"""The Faust app of pac-grants: its topology, readable in one place (events.md).
+
+    pac.communes.v1      --communes agent-->      |
+    pac.cycles.v1        --cycles agent-->        |  BatchHandler (streams/handlers.py):
+    pac.assessments.v1   --assessments agent-->   |  decode -> state -> rules -> ledger,
+    pac.disbursements.v1 --disbursements agent--> |  one database transaction per batch
+                                                  v
+                      outbox --> pac.allocations.v1 (provisional/final, key cycle:window)
+                             --> pac.dead-letters.v1 (every rejected input, source key)
+
+Agents are thin: take a batch of raw events, hand it to the handler in a worker thread,
+observe, drain the outbox; Faust acks the batch afterwards (streams/commit.py). Values
+are raw bytes decoded by ``models.decode`` (JSON only, never pickle). No Faust tables:
+the state is in the database (docs/pipeline.md). At least once, never ``exactly_once``
+(operations.md). No app exists at import time: :func:`create_app` builds one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import faust
+
+from pac_grants.broker.topics import INPUTS, OUTPUTS, topic_name
+from pac_grants.ledger import Ledger
+from pac_grants.observer import Observer
+from pac_grants.settings import Settings
+from streams.commit import Committer, drain_outbox, exit_uncommitted
+from streams.handlers import BatchHandler
+from streams.messages import BatchOutcome, Message
+from streams.observe import report
+
+BATCH_SIZE = 500
+BATCH_WITHIN = 0.25  # seconds: the debounce of recomputation (docs/pipeline.md)
+PARTITIONS = 4
+#: Tansu makes every group join wait half the session timeout (operations.md).
+SESSION_TIMEOUT = 10.0
+
+
+def app_options(settings: Settings) -> dict[str, Any]:
+    """Faust settings: raw bytes, at least once, short session, no web server."""
+    options: dict[str, Any] = {
+        "broker": settings.broker_url, "store": "memory://", "web_enabled": False,
+        "key_serializer": "raw", "value_serializer": "raw",
+        "processing_guarantee": "at_least_once", "topic_partitions": PARTITIONS,
+        "topic_replication_factor": 1, "topic_disable_leader": True,
+        "broker_session_timeout": SESSION_TIMEOUT, "broker_heartbeat_interval": 1.0,
+        "broker_commit_interval": 1.0, "consumer_auto_offset_reset": "earliest",
+        "stream_wait_empty": False, "producer_acks": -1,
+    }
+    credentials = _credentials(settings)
+    if credentials is not None:
+        options["broker_credentials"] = credentials
+    return options
+
+
+def _credentials(settings: Settings) -> Any:
+    if not settings.kafka_sasl_mechanism:
+        return None
+    password = settings.kafka_sasl_password
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=password.get_secret_value() if password else None,
+        mechanism=settings.kafka_sasl_mechanism,
+        ssl_context=_ssl_context(settings) if "SSL" in settings.kafka_security_protocol
+        else None)
+
+
+def _ssl_context(settings: Settings) -> Any:
+    import ssl
+
+    cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+    return ssl.create_default_context(cafile=cafile)
+
+
+class Pipeline:
+    """What the agents share: the handler, its thread, the observer, the outbox."""
+
+    def __init__(self, app: faust.App, ledger: Ledger, prefix: str,
+                 observer: Observer | None) -> None:
+        self.app = app
+        self.ledger = ledger
+        self.observer = observer
+        self.committer = Committer(BatchHandler(ledger, prefix))
+        # One thread: batches of all agents commit one after the other (the ledger has
+        # one writer at a time anyway, ledger.md chain lock).
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
+        self.outbox_lock = asyncio.Lock()
+
+    async def stop(self, app: Any, **kwargs: Any) -> None:
+        """Stop retrying the database (signal ``on_before_shutdown``)."""
+        self.committer.stopping.set()
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def process(self, events: list[Any]) -> None:
+        """Commit the batch to the database; only then may Faust ack it.
+
+        If the agent is cancelled (shutdown, rebalance) while the batch is in the
+        database thread, wait for that transaction before letting the cancellation
+        through: ``take_events`` acks the batch on the way out (streams/commit.py).
+        """
+        messages = [Message(e.message.topic, e.message.partition, e.message.offset,
+                            e.message.key, e.message.value) for e in events]
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.executor, self.committer.run, messages)
+        try:
+            outcome = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self.settled(await future)
+            raise
+        self.settled(outcome)
+        await self.drain()
+
+    def settled(self, outcome: BatchOutcome | None) -> None:
+        if outcome is None:  # stopping while the database is down: nothing committed
+            exit_uncommitted()
+        elif self.observer is not None:
+            report(self.observer, outcome)
+
+    async def drain(self) -> None:
+        async with self.outbox_lock:
+            await drain_outbox(self.ledger, self.send, self.run_sync)
+
+    async def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        return await self.app.producer.send(topic, key, value, None, None, None)
+
+
+def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = None
+               ) -> faust.App:
+    """The worker's app: one agent per input topic, outputs declared for creation."""
+    prefix = settings.topic_prefix
+    app = faust.App(f"{prefix}calculator", **app_options(settings))
+    pipeline = Pipeline(app, ledger, prefix, observer)
+    app.pac_pipeline = pipeline  # type: ignore[attr-defined]
+    app.on_before_shutdown.connect(pipeline.stop)  # type: ignore[arg-type]
+    for logical in OUTPUTS:
+        app.topic(topic_name(prefix, logical), partitions=PARTITIONS)
+    for logical in INPUTS:
+        topic = app.topic(topic_name(prefix, logical), partitions=PARTITIONS,
+                          compacting=logical == "communes")
+        app.agent(topic, name=f"{prefix}{logical}")(_agent(pipeline))
+
+    @app.task
+    async def drain_at_start() -> None:  # outputs left by a crash after a commit
+        await pipeline.drain()
+
+    return app
+
+
+def _agent(pipeline: Pipeline) -> Callable[[Any], Any]:
+    async def agent(stream: Any) -> None:
+        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):
+            await pipeline.process(events)
+
+    return agent

@@ -1,0 +1,120 @@
+"""The commit protocol: database first, outputs next, Kafka offsets last.
+
+ledger.md "Guarantees": commit Kafka offsets only after the database commit. The agent
+hands a batch to :meth:`Committer.run` (in a worker thread, so the event loop keeps
+heartbeating); it returns only once the batch's database transaction is committed,
+retrying with backoff while the database is unreachable. Only then does the agent let
+Faust ack the events (``take_events`` acks a batch when the loop body finishes), and
+Faust commits acked offsets on its commit interval. A crash in between redelivers the
+batch, which the tracked offsets and idempotency keys turn into a no-op.
+
+Outputs (allocations, dead letters) were queued in the outbox table by that transaction;
+:func:`drain_outbox` produces them and then deletes them, so a crash re-sends rather
+than loses them (at least once, like every output of the calculator).
+
+Any other exception is a bug: Faust would still ack the batch (``take_events`` acks in
+a ``finally``), so the process exits at once with status 70 instead, committing nothing;
+the redelivered batch meets the fixed code or the same loud failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from pac_grants.ledger import Ledger
+from pac_grants.ledger.errors import DatabaseUnavailable
+from streams import state
+from streams.handlers import BatchHandler
+from streams.messages import BatchOutcome, Message
+
+log = logging.getLogger("pac_grants.worker")
+RETRYABLE = (OperationalError, DatabaseUnavailable)
+EXIT_BUG = 70  # EX_SOFTWARE
+
+
+class Committer:
+    """Runs a batch until its database transaction commits (or the worker stops)."""
+
+    def __init__(self, handler: BatchHandler, first_delay: float = 0.5,
+                 max_delay: float = 30.0) -> None:
+        self.handler = handler
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.stopping = threading.Event()
+
+    def run(self, messages: Sequence[Message]) -> BatchOutcome | None:
+        """The batch's outcome once committed; None if the worker stops first."""
+        delay = self.first_delay
+        while not self.stopping.is_set():
+            try:
+                return self.handler.handle(messages)
+            except RETRYABLE as exc:
+                log.warning("database unavailable, batch of %d retried in %.1f s: %s",
+                            len(messages), delay, _first_line(exc))
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    _die(exc)
+                log.warning("database connection lost, retrying in %.1f s", delay)
+            except Exception as exc:
+                _die(exc)
+            self.stopping.wait(delay)
+            delay = min(delay * 2, self.max_delay)
+        return None
+
+
+def exit_uncommitted() -> None:
+    """Stop now: a batch is not in the database and must not be acked (EX_TEMPFAIL)."""
+    log.error("stopping with a batch not committed to the database; exiting before "
+              "Faust commits its offsets (it will be redelivered)")
+    logging.shutdown()
+    os._exit(75)
+
+
+def _die(exc: BaseException) -> None:
+    log.critical("batch failed, exiting without committing offsets", exc_info=exc)
+    logging.shutdown()
+    os._exit(EXIT_BUG)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+Send = Callable[[str, bytes | None, bytes], Awaitable[Awaitable[object]]]
+RunSync = Callable[..., Awaitable[object]]
+
+
+async def drain_outbox(ledger: Ledger, send: Send, run_sync: RunSync,
+                       limit: int = 1000) -> int:
+    """Produce queued outputs, await their delivery, then delete them; returns the count."""
+    total = 0
+    while True:
+        rows = await run_sync(_pending, ledger, limit)
+        assert isinstance(rows, list)
+        if not rows:
+            return total
+        futures = [await send(topic, key, value) for _id, topic, key, value in rows]
+        for future in futures:
+            await future
+        await run_sync(_delete, ledger, [row[0] for row in rows])
+        total += len(rows)
+        if len(rows) < limit:
+            return total
+
+
+def _pending(ledger: Ledger, limit: int) -> list[tuple[int, str, bytes | None, bytes]]:
+    with ledger.engine.connect() as conn:
+        return state.pending(conn, limit)
+
+
+def _delete(ledger: Ledger, ids: list[int]) -> None:
+    started = time.monotonic()
+    with ledger.engine.begin() as conn:
+        state.sent(conn, ids)
+    log.debug("outbox: %d sent in %.3f s", len(ids), time.monotonic() - started)
