@@ -15,10 +15,11 @@ from typing import Any
 from pac_grants.scenario.assessments import AssessmentBook
 from pac_grants.scenario.disbursements import Treasury
 from pac_grants.scenario.encoding import dumps, envelope
-from pac_grants.scenario.messages import SOURCES, Message
+from pac_grants.scenario.messages import SOURCES, Draft, Message
 
 MAX_MESSAGE_BYTES = 64 * 1024  # events.md: messages over 64 KiB are rejected
 UNKNOWN_CYCLE = 2031  # no packaged ruleset, never opened
+UNKNOWN_COMMUNE = "99.999.01.99"  # never registered
 
 Body = dict[str, Any]
 
@@ -30,6 +31,7 @@ def malformed(book: AssessmentBook, treasury: Treasury, finals: dict[int, dict[s
     if target is not None:
         messages += _assessment_faults(book, *target)
     messages += _revision_faults(book)
+    messages += _cycle_faults(book, treasury)
     paid = sorted((c, k) for (c, k), p in treasury.paid.items() if 0 < p < finals[c][k] * 100)
     if paid:
         cycle, code = treasury.rng.choice(paid)
@@ -86,6 +88,22 @@ def _revision_faults(book: AssessmentBook) -> list[Message]:
     conflicting["conditions"]["MMC1"] = not conflicting["conditions"]["MMC1"]
     messages.append(_message(book, code, conflicting, "conflicting_revision"))
     return messages
+
+
+def _cycle_faults(book: AssessmentBook, treasury: Treasury) -> list[Message]:
+    """A second CycleClosed, a pool for a window the cycle does not have, a payment to a
+    commune nobody registered."""
+    cycle = min(book.rulesets)
+    windows = {w.id for rs in book.rulesets.values() for w in rs.windows}
+    foreign = sorted(windows - {w.id for w in book.rulesets[cycle].windows})
+    drafts = [Draft("cycles", str(cycle), "CycleClosed", book.stamper.event_id(),
+                    {"cycle": cycle}, expect_rejection="cycle_not_open")]
+    if foreign:
+        drafts.append(Draft("cycles", str(cycle), "PoolAdjusted", book.stamper.event_id(),
+                            {"cycle": cycle, "window": foreign[0], "pool_mad": 1_000_000},
+                            expect_rejection="unknown_window"))
+    drafts.append(treasury.payment(cycle, UNKNOWN_COMMUNE, 100_000, expect="unknown_commune"))
+    return [d.encode(book.stamper) for d in drafts]
 
 
 def _event(book: AssessmentBook, body: Body, *, version: int = 1,

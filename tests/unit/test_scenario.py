@@ -63,7 +63,7 @@ def test_phases_in_order_with_logical_topics_and_keys(program: Program) -> None:
 def test_every_valid_message_decodes_and_every_decidable_fault_gets_its_code(
         scaled: Program) -> None:
     stateful = {"stale_revision", "conflicting_revision", "exceeds_outstanding",
-                "cycle_not_closed"}
+                "cycle_not_closed", "cycle_not_open", "unknown_commune"}
     for message in scaled.messages():
         result = decode(message.value, message.topic)
         if message.expect_rejection in (None, *stateful):
@@ -78,7 +78,8 @@ def test_the_faults_cover_the_dead_letter_codes_of_the_brief(program: Program) -
     assert codes >= {"malformed_json", "schema_violation", "unsupported_schema_version",
                      "unknown_event_type", "value_out_of_range", "missing_indicator",
                      "stale_revision", "conflicting_revision", "unknown_cycle",
-                     "cycle_not_closed", "exceeds_outstanding", "message_too_large"}
+                     "cycle_not_closed", "exceeds_outstanding", "message_too_large",
+                     "cycle_not_open", "unknown_window", "unknown_commune"}
     large = [m for m in program.messages() if m.expect_rejection == "message_too_large"]
     assert [len(m.value) for m in large] == [64 * 1024 + 1]
     assert json.loads(large[0].value)["event_type"] == "AssessmentSubmitted"
@@ -93,6 +94,7 @@ class Reference:
         self.seen: set[str] = set()
         self.refs: set[str] = set()
         self.closed: set[int] = set()
+        self.registered: set[str] = set()
         self.held: dict[tuple[int, str], dict[str, Any]] = {}
         self.paid: dict[tuple[int, str], Decimal] = {}
 
@@ -105,7 +107,11 @@ class Reference:
             return None
         self.seen.add(event["event_id"])
         kind = event["event_type"]
+        if kind == "CommuneRegistered":
+            self.registered.add(event["code"])
         if kind == "CycleClosed":
+            if event["cycle"] in self.closed:
+                return "cycle_not_open"
             self.closed.add(event["cycle"])
         if kind == "AssessmentSubmitted":
             return self.assessment(event)
@@ -125,6 +131,8 @@ class Reference:
 
     def payment(self, event: dict[str, Any]) -> str | None:
         key = (event["cycle"], event["commune_code"])
+        if event["commune_code"] not in self.registered:
+            return "unknown_commune"
         if event["cycle"] not in self.closed:
             return "cycle_not_closed"
         if event["payment_ref"] in self.refs:
