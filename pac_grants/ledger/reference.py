@@ -74,11 +74,12 @@ def upsert_communes(connection: Connection, rows: Iterable[Mapping[str, Any]]) -
 
 def record_dead_letter(connection: Connection, **fields: Any) -> bool:
     """Store one dead letter; False if (topic, partition, offset) was already stored."""
-    statement = _dialect_insert(connection, DEAD_LETTERS).on_conflict_do_nothing(
-        index_elements=["source_topic", "partition", "offset"]
+    statement = (
+        _dialect_insert(connection, DEAD_LETTERS)
+        .on_conflict_do_nothing(index_elements=["source_topic", "partition", "offset"])
+        .returning(DEAD_LETTERS.c.id)
     )
-    result = connection.execute(statement, fields)
-    return bool(result.rowcount)
+    return connection.execute(statement, fields).first() is not None
 
 
 def dead_letters(connection: Connection, limit: int, code: str | None = None) -> list[DeadLetter]:

@@ -25,18 +25,24 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._head: writing.Head | None = None  # valid while the lock is held
+        self._locked = False
 
     def __enter__(self) -> Self:
         connection = self._engine.connect()
         connection.execution_options(**{WRITE: True})
-        connection.begin()
         try:
-            lock_chain(connection)
+            self._begin(connection)
         except BaseException:
             connection.close()
             raise
         self._connection = connection
         return self
+
+    def _begin(self, connection: Connection) -> None:
+        connection.begin()
+        lock_chain(connection)
+        self._locked = True
 
     def __exit__(
         self,
@@ -44,7 +50,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._head = self._connection, None, None
         if connection is not None:
             connection.rollback()  # a no-op after commit(): rollback is the default
             connection.close()
@@ -54,13 +60,24 @@ class UnitOfWork:
         """The open connection (for a caller that writes its own rows in the same commit)."""
         if self._connection is None:
             raise RuntimeError("the unit of work is not open")
+        if not self._locked:  # used again after commit(): a new locked transaction
+            self._begin(self._connection)
         return self._connection
 
     def post(self, specs: Sequence[TransactionSpec]) -> list[PostResult]:
         """Validate every spec first (nothing written if one is invalid), then append."""
         for spec in specs:
             validate(spec)
-        return writing.append(self.connection, specs)
+        results, self._head = writing.append(self.connection, specs, self._head)
+        return results
 
     def commit(self) -> None:
+        """Commit (and release the chain lock); the unit of work stays usable."""
         self.connection.commit()
+        self._locked, self._head = False, None
+
+    def rollback(self) -> None:
+        """Forget everything since the last commit (and release the chain lock)."""
+        if self._connection is not None:
+            self._connection.rollback()
+        self._locked, self._head = False, None

@@ -23,8 +23,17 @@ TX = TRANSACTIONS
 CHUNK = 500  # bound on IN (...) parameters (SQLite's limit is far above)
 
 
-def append(connection: Connection, specs: Sequence[TransactionSpec]) -> list[PostResult]:
-    """Write the specs whose key is new; the others (and repeats in the batch) are no-ops."""
+Head = tuple[int, str]  # (sequence, hash) of the last transaction of the chain
+
+
+def append(
+    connection: Connection, specs: Sequence[TransactionSpec], head: Head | None = None
+) -> tuple[list[PostResult], Head | None]:
+    """Write the specs whose key is new; the others (and repeats in the batch) are no-ops.
+
+    ``head`` is the chain head if the caller already knows it (same locked transaction);
+    returns the results and the new head (None if nothing was read nor written).
+    """
     present = existing_keys(connection, [s.key for s in specs])
     results, fresh = [], []
     for spec in specs:
@@ -34,8 +43,8 @@ def append(connection: Connection, specs: Sequence[TransactionSpec]) -> list[Pos
             present.add(spec.key)
             fresh.append(spec)
     if fresh:
-        _insert(connection, fresh)
-    return results
+        head = _insert(connection, fresh, head or chain_head(connection))
+    return results, head
 
 
 def existing_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
@@ -47,7 +56,7 @@ def existing_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def chain_head(connection: Connection) -> tuple[int, str]:
+def chain_head(connection: Connection) -> Head:
     """(sequence, hash) of the last transaction, or (0, GENESIS) for an empty ledger."""
     row = connection.execute(
         select(TX.c.sequence, TX.c.hash).order_by(TX.c.sequence.desc()).limit(1)
@@ -55,8 +64,8 @@ def chain_head(connection: Connection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row.sequence), str(row.hash))
 
 
-def _insert(connection: Connection, specs: Sequence[TransactionSpec]) -> None:
-    sequence, prev_hash = chain_head(connection)
+def _insert(connection: Connection, specs: Sequence[TransactionSpec], head: Head) -> Head:
+    sequence, prev_hash = head
     written_at = datetime.now(UTC)
     tx_rows: list[dict[str, Any]] = []
     posting_rows: list[dict[str, Any]] = []
@@ -71,6 +80,7 @@ def _insert(connection: Connection, specs: Sequence[TransactionSpec]) -> None:
     _insert_accounts(connection, {p["account"] for p in posting_rows})
     connection.execute(insert(TX), tx_rows)
     connection.execute(insert(POSTINGS), posting_rows)
+    return sequence, prev_hash
 
 
 def _transaction_row(spec: TransactionSpec, sequence: int, written_at: datetime) -> dict[str, Any]:

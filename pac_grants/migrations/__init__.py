@@ -1,1 +1,1 @@
-"""Alembic migrations of the ledger (run programmatically by ``pac_grants.ledger.schema``)."""
+"""Alembic migrations of the ledger (run programmatically by ``pac_grants.ledger.database``)."""

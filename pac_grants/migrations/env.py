@@ -1,6 +1,6 @@
 """Alembic environment of pac-grants, driven from code (no alembic.ini needed).
 
-``pac_grants.ledger.schema.upgrade`` passes an open connection in
+``pac_grants.ledger.database.upgrade`` passes an open connection in
 ``config.attributes["connection"]``; the migrations run inside that connection's
 transaction. On PostgreSQL a transaction-scoped advisory lock serialises concurrent
 upgrades (a worker and the API starting together on an empty database).
