@@ -300,3 +300,43 @@ def test_cli_writes_the_files_and_reports_bad_arguments_in_one_line(tmp_path: Pa
     bad = runner.invoke(main, ["scenario", "--out", str(tmp_path), "--cycles", "2031"])
     assert bad.exit_code == 2 and "cycle 2031" in bad.output and "Traceback" not in bad.output
     assert runner.invoke(main, ["scenario", "--help"]).exit_code == 0
+
+
+def test_the_written_final_inputs_give_the_final_amounts_offline(program: Program,
+                                                                   tmp_path: Path) -> None:
+    program.write_jsonl(tmp_path)
+    result = CliRunner().invoke(main, [
+        "allocate", "--cycle", "2022", "--communes", str(tmp_path / "communes.csv"),
+        "--assessments", str(tmp_path / "final.assessments.jsonl"),
+        "--pool", "standard=1650000000", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [window] = json.loads(result.stdout)["windows"]
+    expected = {r.code: r.amount for r in program.final_result(2022).windows[0].communes}
+    assert {c["code"]: c["amount"] for c in window["communes"]} == expected
+
+
+def test_a_won_appeal_makes_a_failing_commune_eligible(program: Program) -> None:
+    before = {(e["cycle"], e["commune_code"]): e for e in events(program, "assessments")
+              if e["event_id"] not in {json.loads(m.value)["event_id"]
+                                       for m in program.phases[4].messages}}
+    won = 0
+    for message in program.phases[4].messages:
+        appeal = json.loads(message.value)
+        if appeal["event_type"] != "AssessmentSubmitted":
+            continue
+        key = (appeal["cycle"], appeal["commune_code"])
+        if not all(before[key]["conditions"].values()):
+            result = program.final_result(key[0]).commune(key[1])
+            assert result is not None and result.eligible
+            won += 1
+    assert won == 3
+
+
+def test_timestamps_follow_publication_order_except_redeliveries(program: Program) -> None:
+    seen: set[bytes] = set()
+    stamps = []
+    for message in program.messages():
+        if message.value not in seen and message.expect_rejection != "malformed_json":
+            stamps.append(json.loads(message.value)["occurred_at"])
+        seen.add(message.value)
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
