@@ -8,6 +8,7 @@ verifies and equals the offline calculation.
 
 from __future__ import annotations
 
+import signal
 import sys
 import urllib.request
 from pathlib import Path
@@ -34,6 +35,8 @@ def demo(workdir: Path, seed: int, timeout: float) -> None:
     def note(text: str) -> None:
         click.echo(text, err=True)
 
+    _interrupt_on_signals()
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -59,6 +62,17 @@ def demo(workdir: Path, seed: int, timeout: float) -> None:
         sys.exit(130)
     if not ok:
         sys.exit(1)
+
+
+def _interrupt_on_signals() -> None:
+    """Ctrl-C and SIGTERM both unwind through the cleanup (even where SIGINT came in
+    ignored, as for a background job of a non-interactive shell)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _scrape(port: int) -> str:
