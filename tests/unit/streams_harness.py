@@ -1,0 +1,77 @@
+"""A feed of input messages for the batch handler, on an in-memory SQLite ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from pac_grants.ledger import Ledger
+from streams.handlers import BatchHandler
+from streams.messages import BatchOutcome, Message
+from tests.unit import events_fixtures as ev
+
+PREFIX = "pac."
+
+
+class Feed:
+    """Numbers offsets per topic and partition like a broker, and hands batches over."""
+
+    def __init__(self, url: str = "sqlite://") -> None:
+        self.ledger = Ledger.from_url(url)
+        self.ledger.upgrade()
+        self.handler = BatchHandler(self.ledger, PREFIX)
+        self.offsets: Counter[tuple[str, int]] = Counter()
+        self.rejected: list[str] = []
+
+    def message(self, logical: str, value: bytes | None, key: str | None = None,
+                partition: int = 0) -> Message:
+        topic = f"{PREFIX}{logical}.v1"
+        offset = self.offsets[(topic, partition)]
+        self.offsets[(topic, partition)] += 1
+        return Message(topic, partition, offset, key.encode() if key else None, value)
+
+    def send(self, logical: str, *events: dict[str, Any] | bytes) -> BatchOutcome:
+        values = [e if isinstance(e, bytes) else ev.raw(e) for e in events]
+        return self.batch([self.message(logical, v) for v in values])
+
+    def batch(self, messages: Iterable[Message]) -> BatchOutcome:
+        outcome = self.handler.handle(list(messages))
+        self.rejected.extend(code for _topic, code in outcome.rejected)
+        return outcome
+
+    def allocated(self, cycle: int) -> dict[str, int]:
+        """commune -> allocated MAD (allocation + adjustments), any window."""
+        out: Counter[str] = Counter()
+        for (_window, code), centimes in self.ledger.allocated(cycle).items():
+            out[code] += centimes
+        return {code: c // 100 for code, c in out.items() if c}
+
+
+def fresh(data: dict[str, Any]) -> dict[str, Any]:
+    """The event with a new event_id (another event, same content)."""
+    return data | {"event_id": str(uuid.uuid4())}
+
+
+def commune(code: str, population: int = 300_000, **kw: Any) -> dict[str, Any]:
+    return fresh(ev.commune(code=code, name_fr=f"Commune {code}",
+                            population={"2014": population, "2024": population}) | kw)
+
+
+def assessment(code: str, revision: int = 1, **kw: Any) -> dict[str, Any]:
+    return fresh(ev.assessment(commune_code=code, assessment_id=f"APA-2021-{code}",
+                               revision=revision) | kw)
+
+
+def opened(pool: int = 10_000_000, cycle: int = 2021) -> dict[str, Any]:
+    return fresh(ev.cycle_opened(cycle=cycle, pools={"standard": pool}))
+
+
+def cycle_event(event_type: str, **fields: Any) -> dict[str, Any]:
+    return fresh(ev.event(event_type, **fields))
+
+
+def paid(code: str, amount: str, ref: str, cycle: int = 2021) -> dict[str, Any]:
+    return fresh(ev.disbursement(commune_code=code, amount_mad=amount, payment_ref=ref,
+                                 cycle=cycle))
