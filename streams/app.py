@@ -152,6 +152,13 @@ def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = N
     return app
 
 
+def pipeline_of(app: faust.App) -> Pipeline:
+    """The :class:`Pipeline` behind an app of :func:`create_app` (tests, the worker)."""
+    pipeline = getattr(app, "pac_pipeline", None)
+    assert isinstance(pipeline, Pipeline)
+    return pipeline
+
+
 def _agent(pipeline: Pipeline) -> Callable[[Any], Any]:
     async def agent(stream: Any) -> None:
         async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):

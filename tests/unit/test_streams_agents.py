@@ -17,7 +17,7 @@ from pac_grants.metrics import Metrics
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
 from streams import state
-from streams.app import app_options, create_app
+from streams.app import app_options, create_app, pipeline_of
 from tests.unit import events_fixtures as ev
 from tests.unit.streams_harness import commune, opened
 
@@ -38,7 +38,7 @@ def build(tmp_path: Path, observer: Observer | None = None) -> tuple[Any, Ledger
         done.set_result(None)
         return done
 
-    app.pac_pipeline.send = send
+    pipeline_of(app).send = send  # type: ignore[method-assign]
     return app, ledger, sent
 
 
