@@ -78,8 +78,8 @@ def _insert(connection: Connection, specs: Sequence[TransactionSpec], head: Head
         tx_rows.append(row)
         posting_rows.extend(_posting_rows(spec))
     _insert_accounts(connection, {p["account"] for p in posting_rows})
-    connection.execute(insert(TX), tx_rows)
-    connection.execute(insert(POSTINGS), posting_rows)
+    _insert_many(connection, insert(TX).returning(TX.c.sequence), tx_rows)
+    _insert_many(connection, insert(POSTINGS).returning(POSTINGS.c.position), posting_rows)
     return sequence, prev_hash
 
 
@@ -116,4 +116,10 @@ def _insert_accounts(connection: Connection, names: set[str]) -> None:
     rows = [parse_account(name)._asdict() for name in sorted(names)]
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ACCOUNTS).on_conflict_do_nothing(index_elements=["name"])
-    connection.execute(statement, rows)
+    _insert_many(connection, statement.returning(ACCOUNTS.c.name), rows)
+
+
+def _insert_many(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """RETURNING lets SQLAlchemy send multi-row VALUES pages ("insertmanyvalues")
+    instead of one statement per row on psycopg 3."""
+    connection.execute(statement, rows).all()
