@@ -23,8 +23,12 @@ class ExactLoader(yaml.SafeLoader):
     """YAML floats as the exact decimal of their text (0.7 is 7/10)."""
 
 
-ExactLoader.add_constructor(
-    "tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node)))
+def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    assert isinstance(node, yaml.ScalarNode)
+    return Decimal(loader.construct_scalar(node))
+
+
+ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ communes = st.lists(
     min_size=0, max_size=30)
 
 
-def _inputs(rows: list[tuple]) -> tuple[list[Commune], dict[str, Assessment]]:  # type: ignore[type-arg]
+def _inputs(rows: list[tuple]) -> tuple[list[Commune], dict[str, Assessment]]:
     people, assessments = [], {}
     for n, (population, participating, m1, m2, x, y, assessed) in enumerate(rows):
         code = f"{n:03d}"
@@ -34,7 +34,7 @@ def _inputs(rows: list[tuple]) -> tuple[list[Commune], dict[str, Assessment]]:  
 
 @settings(max_examples=150, deadline=None)
 @given(rows=communes, pool=st.integers(0, 10**10), seed=st.integers(0, 2**32))
-def test_invariants_of_a_cycle(rows: list[tuple], pool: int, seed: int) -> None:  # type: ignore[type-arg]
+def test_invariants_of_a_cycle(rows: list[tuple], pool: int, seed: int) -> None:
     people, assessments = _inputs(rows)
     result = compute_cycle(RULESET, people, assessments, {"standard": pool})
     window = result.windows[0]

@@ -20,11 +20,11 @@ from pac_grants.rules.ruleset import (
 SHARED = Path(__file__).parent / "cases" / "01-worked-example.yaml"
 
 
-def _worked() -> dict:  # type: ignore[type-arg]
+def _worked() -> dict:
     return yaml.safe_load(SHARED.read_text(encoding="utf-8"))["ruleset"]
 
 
-def _error(data: dict) -> str:  # type: ignore[type-arg]
+def _error(data: dict) -> str:
     with pytest.raises(RulesetError) as caught:
         parse_ruleset(yaml.safe_dump(data), "test.yaml")
     return str(caught.value)
