@@ -255,13 +255,15 @@ def test_a_deleted_transaction_breaks_the_chain(book: Ledger, database_url: str)
     assert "sequence should be 2" in str(report.violation)
 
 
-def test_postgres_refuses_update_and_delete(fresh_postgres_url: str) -> None:
+def test_postgres_refuses_update_and_delete(
+    fresh_postgres_url: str, writer_postgres_url: str
+) -> None:
     """PostgreSQL only: SQLite has neither roles nor triggers here (verify covers it)."""
     database_url = fresh_postgres_url
     book = Ledger.from_url(database_url)
     book.upgrade()
     cycle_2021(book)
-    writer = Ledger.from_url(_writer_url(database_url))
+    writer = Ledger.from_url(_as_writer(database_url, writer_postgres_url))
     statements = ["UPDATE ledger_postings SET amount = 0", "DELETE FROM ledger_postings",
                   "DELETE FROM ledger_transactions", "UPDATE ledger_accounts SET cycle = 1",
                   "TRUNCATE ledger_postings"]
@@ -276,8 +278,10 @@ def test_postgres_refuses_update_and_delete(fresh_postgres_url: str) -> None:
     book.dispose()
 
 
-def _writer_url(url: str) -> str:
-    parsed = make_url(url).set(username="pac_writer", password="pac_writer")
+def _as_writer(url: str, writer_url: str) -> str:
+    """The fresh database's URL with the credentials of role ``pac_writer``."""
+    writer = make_url(writer_url)
+    parsed = make_url(url).set(username=writer.username, password=writer.password)
     return parsed.render_as_string(hide_password=False)
 
 
