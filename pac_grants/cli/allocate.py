@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ import click
 from models.results import cycle_json
 from pac_grants.cli.output import render_allocation, render_explanation
 from pac_grants.offline import InputError, OfflineRun, bundled_communes_path, run_offline
-from pac_grants.rules.engine import PoolError
+from pac_grants.rules.engine import CycleResult, PoolError
 from pac_grants.rules.explain import explain as explain_commune
 from pac_grants.rules.ruleset import Ruleset, RulesetError, load_ruleset, packaged_ruleset
 
@@ -61,14 +62,15 @@ def _run(cycle: int, communes: str | None, assessments: str, pools: Sequence[str
         raise UsageProblem(f"--pool: {exc}") from None
 
 
-def _inputs(command: Any) -> Any:
+def _inputs(command: Any, *, offline_only: bool = True) -> Any:
     """The options that ``allocate`` and ``explain`` share."""
+    from_ledger = "" if offline_only else " Without it: the inputs in the ledger's database."
     options = [
         click.option("--cycle", type=int, required=True, help="Assessment year N."),
         click.option("--communes", type=click.Path(dir_okay=False),
                      help="Communes CSV (default: the bundled sample program)."),
-        click.option("--assessments", type=click.Path(dir_okay=False), required=True,
-                     help="JSONL of AssessmentSubmitted events."),
+        click.option("--assessments", type=click.Path(dir_okay=False), required=offline_only,
+                     help="JSONL of AssessmentSubmitted events." + from_ledger),
         click.option("--pool", "pools", multiple=True, metavar="WINDOW=MAD",
                      help="Pool of a window in whole MAD; one per window."),
         click.option("--ruleset", help="Packaged ruleset id or a YAML file "
@@ -102,19 +104,49 @@ def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[st
 
 
 @click.command()
-@_inputs
+@functools.partial(_inputs, offline_only=False)
 @click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]),
               help="Output format (default: text on a terminal, else json).")
-def explain(cycle: int, communes: str | None, assessments: str, pools: tuple[str, ...],
+def explain(cycle: int, communes: str | None, assessments: str | None, pools: tuple[str, ...],
             ruleset: str | None, code: str, fmt: str | None) -> None:
-    """Why a commune got its amount (rules.md s7), from offline files."""
-    run = _run(cycle, communes, assessments, pools, ruleset)
-    explanation = explain_commune(run.result, code)
-    if explanation is None:
+    """Why a commune got its amount (rules.md s7), from offline files or the ledger's inputs.
+
+    With --assessments the calculation runs on the files; without, on the inputs the
+    worker stored in the database of PAC_DATABASE_URL (the same the ledger was posted from).
+    """
+    if assessments is None:
+        result = _from_database(cycle)
+        source = "the ledger's inputs"
+    else:
+        result = _run(cycle, communes, assessments, pools, ruleset).result
         source = communes or Path(bundled_communes_path()).name
+    explanation = explain_commune(result, code)
+    if explanation is None:
         raise UsageProblem(f"commune {code!r} is not in {source}")
     if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps(explanation, ensure_ascii=False, indent=2))
     else:
         click.echo(render_explanation(explanation), nl=False)
+
+
+def _from_database(cycle: int) -> CycleResult:
+    """Recompute the cycle from the pipeline's stored inputs (the ledger's database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pac_grants.ledger import Ledger
+    from pac_grants.ledger.database import describe_db_error
+    from pac_grants.settings import get_settings
+    from streams import cycles, state
+
+    ledger = Ledger.from_url(get_settings().database_url, must_exist=True)
+    try:
+        with ledger.engine.connect() as conn:
+            row = state.get_cycle(conn, cycle)
+            if row is None:
+                raise UsageProblem(f"cycle {cycle} was never opened in this ledger")
+            return cycles.compute(conn, row)
+    except SQLAlchemyError as exc:
+        raise UsageProblem(describe_db_error(ledger.engine, exc)) from None
+    finally:
+        ledger.dispose()
