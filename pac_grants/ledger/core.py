@@ -103,8 +103,17 @@ class Ledger:
             return verifying.verify(c)
 
     # -- reference tables ---------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """A write transaction outside the chain (SQLite: ``BEGIN IMMEDIATE``, so it waits
+        for the file's write lock instead of failing when a read turns into a write)."""
+        with self._engine.connect() as connection:
+            connection.execution_options(**{database.WRITE: True})
+            with connection.begin():
+                yield connection
+
     def upsert_communes(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        with self._engine.begin() as c:
+        with self.writer() as c:
             return reference.upsert_communes(c, rows)
 
     def record_dead_letter(
@@ -112,7 +121,7 @@ class Ledger:
         key: str | None, raw_value: str, encoding: str, code: str, message: str,
         details: Any,
     ) -> bool:
-        with self._engine.begin() as c:
+        with self.writer() as c:
             return reference.record_dead_letter(
                 c, received_at=received_at, source_topic=source_topic, partition=partition,
                 offset=offset, key=key, raw_value=raw_value, encoding=encoding, code=code,
@@ -127,7 +136,7 @@ class Ledger:
         self, *, cycle: int, window: str, status: str, ruleset_id: str | None,
         ruleset_digest: str | None, inputs_digest: str | None, result: Mapping[str, Any],
     ) -> None:
-        with self._engine.begin() as c:
+        with self.writer() as c:
             reference.record_allocation_result(
                 c, cycle=cycle, window=window, status=status, ruleset_id=ruleset_id,
                 ruleset_digest=ruleset_digest, inputs_digest=inputs_digest, result=dict(result),
