@@ -57,7 +57,8 @@ def balances_csv(cycle: int, balances: Sequence[CommuneBalance]) -> str:
 
 def statement_table(statement: Statement) -> str:
     title = " ".join(x for x in (statement.code, statement.name_fr, statement.name_ar) if x)
-    headers = ("seq", "cycle", "date", "kind", "allocated", "paid", "outstanding", "reason")
+    headers = ("seq", "cycle", "date", "kind", "allocated to date", "paid to date", "outstanding",
+               "reason")
     rows = []
     for entry in statement.entries:
         record = entry.to_json()

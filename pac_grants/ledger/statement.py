@@ -1,7 +1,8 @@
 """A commune's statement: its transactions in order, with running balances and the
 reason of each (ledger.md "Reading it").
 
-Running balances are per cycle (accounts are per cycle): ``allocated`` (allocation and
+Entries are grouped by cycle, in ledger order within a cycle, because running balances
+are per cycle (accounts are per cycle): ``allocated`` (allocation and
 adjustments), ``paid`` and ``outstanding`` (= the payable balance; negative after a
 downward adjustment of a paid grant: money to recover).
 """
@@ -111,4 +112,4 @@ def _entries(rows: list[Any]) -> list[StatementEntry]:
                 *running[first.cycle],
             )
         )
-    return entries
+    return sorted(entries, key=lambda e: (e.cycle, e.sequence))
