@@ -14,6 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
@@ -81,7 +82,12 @@ def upgrade(engine: Engine) -> None:
         connection.execution_options(**{WRITE: True})
         with connection.begin():
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:  # e.g. a database migrated by a newer pac-grants
+                raise SchemaMissing(
+                    f"cannot migrate {safe_url(engine)}: {_first_line(exc)}"
+                ) from None
 
 
 def require_schema(connection: Connection) -> None:

@@ -6,7 +6,7 @@
     │   ├── UnbalancedTransaction  postings do not sum to zero (ledger.md "Balanced")
     │   └── InvalidAccount      an account name outside ledger.md's four kinds
     ├── DatabaseUnavailable     bad URL, missing database, cannot connect
-    ├── SchemaMissing           the migrations were not applied (``pac-grants db upgrade``)
+    ├── SchemaMissing           migrations not applied (``pac-grants db upgrade``) or unknown
     └── NotFound                a read of something the ledger does not hold (a cycle, ...)
 
 Every message is one line a person can act on; database passwords never appear.
@@ -41,7 +41,8 @@ class DatabaseUnavailable(LedgerError):
 
 
 class SchemaMissing(LedgerError):
-    """The database exists but the ledger's migrations were not applied."""
+    """The ledger's migrations were not applied, or the database is at a revision this
+    version does not know (migrated by a newer pac-grants)."""
 
 
 class NotFound(LedgerError):

@@ -110,3 +110,11 @@ def test_the_database_url_comes_from_pac_database_url(url: str, monkeypatch: pyt
                                                   ) -> None:
     monkeypatch.setenv("PAC_DATABASE_URL", url)
     assert run("ledger", "verify")[0] == 0
+
+
+def test_a_database_from_a_newer_version_is_one_line(url: str) -> None:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    code, _, err = run("db", "upgrade", "--database-url", url)
+    assert code == 2
+    assert "Can't locate revision identified by '0099_future'" in err
