@@ -1,0 +1,101 @@
+"""The valid state the hostile corpus is thrown at (tests/hostile/corpus.py).
+
+Three registered communes; cycle 2021 opened, assessed (commune A with two revisions),
+closed and partly paid; cycle 2019 opened and left open; cycles 2022-2024 never opened.
+The stateful codes of events.md (stale and conflicting revisions, a second opening or
+closing, payments on an open cycle or beyond the outstanding balance) need exactly this.
+Phases are processed one after the other: topics are read concurrently (events.md).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+A, B, C = "09.001.01.01", "01.001.01.01", "02.001.01.01"
+PAID_REF = "TGR-2022-HOSTILE-1"
+INDICATORS_2021: dict[str, Any] = {
+    "A1": 0.82, "A2": True, "A3": 0.64, "B1": 0.91, "B2": 4, "B3": True, "B4": 0.03,
+    "C1": True, "C2": 0.8, "C3": True, "C4": 3, "D1": True, "D2": 2, "D3": 1.0, "E1": 0.6,
+    "E2": False, "E3": 2}
+SOURCES = {"communes": "hcp-ref", "cycles": "dgct-programme", "assessments": "dgct-apa",
+           "disbursements": "tgr"}
+KEY_FIELDS = {"communes": "code", "cycles": "cycle", "assessments": "commune_code",
+              "disbursements": "commune_code"}
+
+
+@dataclass(frozen=True)
+class Valid:
+    """One valid input message of the baseline (logical topic, key, value)."""
+
+    topic: str
+    key: bytes
+    value: bytes
+
+
+def event_id(name: str) -> str:
+    """A deterministic UUID per name: the corpus is the same bytes on every run."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"pac-grants-hostile:{name}"))
+
+
+def event(name: str, topic: str, event_type: str, **fields: Any) -> dict[str, Any]:
+    return {"event_id": event_id(name), "event_type": event_type, "schema_version": 1,
+            "occurred_at": "2022-03-01T09:30:00Z", "source": SOURCES[topic], **fields}
+
+
+def commune(code: str, population: int, name: str = "") -> dict[str, Any]:
+    return event(f"commune:{code}{name}", "communes", "CommuneRegistered", code=code,
+                 name_fr=f"Commune {code}", name_ar="جماعة", region="Souss-Massa",
+                 province="Agadir-Ida-Ou-Tanane",
+                 population={"2014": population, "2024": population}, participating=True)
+
+
+def assessment(code: str, revision: int, name: str = "", **changes: Any) -> dict[str, Any]:
+    body = event(f"assessment:{code}:{revision}{name}", "assessments", "AssessmentSubmitted",
+                 assessment_id=f"APA-2021-{code}", cycle=2021, commune_code=code,
+                 revision=revision, assessed_on="2022-02-14", assessor="Cabinet d'audit",
+                 investment_budget_mad=85_000_000,
+                 conditions={f"MMC{n}": True for n in range(1, 8)},
+                 indicators=dict(INDICATORS_2021))
+    return body | changes
+
+
+def opened(cycle: int, pools: dict[str, int], name: str = "") -> dict[str, Any]:
+    return event(f"opened:{cycle}{name}", "cycles", "CycleOpened", cycle=cycle,
+                 ruleset_id=f"papc-{cycle}", pools=pools)
+
+
+def closed(cycle: int, name: str = "") -> dict[str, Any]:
+    return event(f"closed:{cycle}{name}", "cycles", "CycleClosed", cycle=cycle)
+
+
+def payment(ref: str, code: str, amount: Any, cycle: int = 2021) -> dict[str, Any]:
+    return event(f"payment:{ref}:{code}:{amount}", "disbursements", "DisbursementExecuted",
+                 payment_ref=ref, cycle=cycle, commune_code=code, amount_mad=amount,
+                 paid_on="2022-06-30")
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def valid(topic: str, body: dict[str, Any]) -> Valid:
+    return Valid(topic, str(body[KEY_FIELDS[topic]]).encode("utf-8"), encode(body))
+
+
+def phases() -> list[list[Valid]]:
+    """The baseline, phase by phase."""
+    second = INDICATORS_2021 | {"A1": 0.95}
+    return [
+        [valid("communes", commune(A, 421_844)), valid("communes", commune(B, 300_000)),
+         valid("communes", commune(C, 200_000)),
+         valid("cycles", opened(2021, {"standard": 10_000_000})),
+         valid("cycles", opened(2019, {"standard": 5_000_000}))],
+        [valid("assessments", assessment(A, 1)), valid("assessments", assessment(B, 1)),
+         valid("assessments", assessment(C, 1))],
+        [valid("assessments", assessment(A, 2, indicators=second))],
+        [valid("cycles", closed(2021))],
+        [valid("disbursements", payment(PAID_REF, A, "1000.00"))],
+    ]
