@@ -35,7 +35,7 @@ FULLWIDTH = ("decode accepts amount_mad in fullwidth digits (U+FF11..., they mat
              "payment; here the commune is unknown, so it is unknown_commune instead")
 
 
-def _one(name: str, topic: str, body: dict[str, Any] | bytes, code: str,
+def _one(name: str, topic: str, body: Any, code: str,
          issue: str | None = None) -> Hostile:
     value = body if isinstance(body, bytes) else encode(body)
     key = b"hostile" if isinstance(body, bytes) else str(
