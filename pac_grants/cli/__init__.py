@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "topics": ("pac_grants.cli.stream:topics", "Create the topics (partitions, compaction)."),
     "dlq": ("pac_grants.cli.stream:dlq", "List dead letters; replay them to their source."),
     "demo": ("pac_grants.cli.demo:demo", "The sample program end to end on an embedded broker."),
+    "api": ("pac_grants.cli.api:api", "The read API and web page over the ledger (finance)."),
 }
 
 

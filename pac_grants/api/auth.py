@@ -1,0 +1,43 @@
+"""Bearer-token authentication of the read API (issue 7; interfaces.md ``PAC_API_TOKEN``).
+
+Without the right token a request gets 401 with ``WWW-Authenticate: Bearer`` and never
+data. The token is compared with :func:`secrets.compare_digest` (constant time), and it
+never appears in a response, a log or an error.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from fastapi import HTTPException, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+
+SCHEME = HTTPBearer(
+    auto_error=False, bearerFormat="opaque",
+    description="The value of PAC_API_TOKEN, sent as `Authorization: Bearer <token>`.",
+)
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=CHALLENGE)
+
+
+def bearer_guard(token: SecretStr) -> Callable[[HTTPAuthorizationCredentials | None], None]:
+    """A FastAPI dependency accepting only ``Authorization: Bearer <token>``."""
+    expected = token.get_secret_value().encode("utf-8")
+    if not expected:
+        raise ValueError("the API token must not be empty")
+
+    def require_token(
+        credentials: HTTPAuthorizationCredentials | None = Security(SCHEME),  # noqa: B008
+    ) -> None:
+        if credentials is None:
+            raise unauthorized("missing bearer token")
+        given = credentials.credentials.encode("utf-8")
+        if not secrets.compare_digest(given, expected):
+            raise unauthorized("invalid bearer token")
+
+    return require_token
