@@ -18,6 +18,8 @@ the state is in the database (docs/pipeline.md). At least once, never ``exactly_
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -50,6 +52,9 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "broker_session_timeout": SESSION_TIMEOUT, "broker_heartbeat_interval": 1.0,
         "broker_commit_interval": 1.0, "consumer_auto_offset_reset": "earliest",
         "stream_wait_empty": False, "producer_acks": -1,
+        # Faust writes a version file in its data directory even with in-memory tables;
+        # keep it out of the user's working directory.
+        "datadir": tempfile.mkdtemp(prefix="pac-grants-faust-"),
     }
     credentials = _credentials(settings)
     if credentials is not None:
@@ -107,14 +112,20 @@ class Pipeline:
         messages = [Message(e.message.topic, e.message.partition, e.message.offset,
                             e.message.key, e.message.value) for e in events]
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, self.committer.run, messages)
-        try:
-            outcome = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            self.settled(await future)
-            raise
+        with self.stage("batch"):
+            future = loop.run_in_executor(self.executor, self.committer.run, messages)
+            try:
+                outcome = await asyncio.shield(future)
+            except asyncio.CancelledError:
+                self.settled(await future)
+                raise
         self.settled(outcome)
-        await self.drain()
+        with self.stage("outbox"):
+            await self.drain()
+
+    def stage(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """``pac_processing_seconds{stage}``: the database batch, then the outputs."""
+        return self.observer.stage(name) if self.observer else contextlib.nullcontext()
 
     def settled(self, outcome: BatchOutcome | None) -> None:
         if outcome is None:  # stopping while the database is down: nothing committed
