@@ -207,3 +207,15 @@ def test_non_utf8_message_is_dead_lettered_in_base64() -> None:
     assert record["encoding"] == "base64" and record["error"]["code"] == "malformed_json"
     assert set(record) == {"received_at", "source_topic", "partition", "offset", "key",
                            "raw_value", "encoding", "error"}
+
+
+def test_a_cycle_closed_without_eligible_commune_reads_closed() -> None:
+    feed = Feed()
+    feed.send("communes", commune(A))
+    feed.send("cycles", opened(1_000_000))
+    feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
+    with feed.ledger.reader() as conn:
+        assert reading.is_closed(conn, 2021)
+        assert reading.balance(conn, "pool:2021:standard") == 100_000_000
+    assert feed.allocated(2021) == {}
+    assert feed.ledger.verify().ok
