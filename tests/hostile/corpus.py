@@ -26,6 +26,9 @@ TOPICS = ("communes", "cycles", "assessments", "disbursements")
 MIB = 1024 * 1024
 #: Under the broker's default message.max.bytes (1 MiB + 12) with the record overhead.
 NEAR_MIB = MIB - 1024
+HUGE_LETTER = ("the dead-letter record carries the whole raw value: for a message near the "
+               "broker's 1 MiB limit it is larger than the producer's max_request_size, the "
+               "send fails in drain_outbox, every agent crashes and the outbox is stuck")
 NUL_RAW = ("streams/deadletters.py stores the raw value and key as text: a U+0000 in them "
            "cannot be stored by PostgreSQL, so the worker exits with status 70")
 
@@ -64,7 +67,7 @@ def generic(topic: str) -> list[Hostile]:
         ("nested 40 deep", b"k", good[:-1] + b', "x": ' + b"[" * 40 + b"]" * 40 + b"}",
          "schema_violation"),
         ("1 MiB of JSON", b"k", good[:-1] + b', "pad": "' + b"A" * (NEAR_MIB - len(good))
-         + b'"}', "message_too_large"),
+         + b'"}', "message_too_large", HUGE_LETTER),
         ("64 KiB + 1 of whitespace", b"k", b"{" + b" " * (64 * 1024 + 1 - len(good))
          + good[1:], "message_too_large"),
         ("unknown event type with shell metacharacters", b"k", unknown_type,
