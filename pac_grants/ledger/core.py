@@ -22,6 +22,7 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._accounts: set[str] = set()  # committed accounts (never deleted): skip inserts
 
     @classmethod
     def from_url(cls, url: str, *, must_exist: bool = False) -> Ledger:
@@ -39,7 +40,7 @@ class Ledger:
         self._engine.dispose()
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._engine)
+        return UnitOfWork(self._engine, self._accounts)
 
     # -- writing ------------------------------------------------------------------
     def post(self, spec: TransactionSpec) -> PostResult:

@@ -22,10 +22,11 @@ from pac_grants.ledger.posting import PostResult, TransactionSpec, validate
 class UnitOfWork:
     """``with UnitOfWork(engine) as uow: uow.post(specs); uow.commit()``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, known_accounts: set[str] | None = None) -> None:
         self._engine = engine
         self._connection: Connection | None = None
-        self._head: writing.Head | None = None  # valid while the lock is held
+        self._known = set() if known_accounts is None else known_accounts
+        self._state = writing.WriteState(self._known)  # valid while the lock is held
         self._locked = False
 
     def __enter__(self) -> Self:
@@ -50,7 +51,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection, self._head = self._connection, None, None
+        connection, self._connection = self._connection, None
+        self._forget()
         if connection is not None:
             connection.rollback()  # a no-op after commit(): rollback is the default
             connection.close()
@@ -68,16 +70,21 @@ class UnitOfWork:
         """Validate every spec first (nothing written if one is invalid), then append."""
         for spec in specs:
             validate(spec)
-        results, self._head = writing.append(self.connection, specs, self._head)
-        return results
+        return writing.append(self.connection, specs, self._state)
 
     def commit(self) -> None:
         """Commit (and release the chain lock); the unit of work stays usable."""
         self.connection.commit()
-        self._locked, self._head = False, None
+        self._known.update(self._state.created_accounts)
+        self._forget()
 
     def rollback(self) -> None:
         """Forget everything since the last commit (and release the chain lock)."""
         if self._connection is not None:
             self._connection.rollback()
-        self._locked, self._head = False, None
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what only held under the lock (head, accounts created but not committed)."""
+        self._locked = False
+        self._state = writing.WriteState(self._known)

@@ -9,6 +9,8 @@ transactions, postings), so 200 transactions are not 200 round trips.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,14 +28,19 @@ CHUNK = 500  # bound on IN (...) parameters (SQLite's limit is far above)
 Head = tuple[int, str]  # (sequence, hash) of the last transaction of the chain
 
 
-def append(
-    connection: Connection, specs: Sequence[TransactionSpec], head: Head | None = None
-) -> tuple[list[PostResult], Head | None]:
-    """Write the specs whose key is new; the others (and repeats in the batch) are no-ops.
+@dataclass
+class WriteState:
+    """What a locked transaction already knows, to skip statements on repeated posts."""
 
-    ``head`` is the chain head if the caller already knows it (same locked transaction);
-    returns the results and the new head (None if nothing was read nor written).
-    """
+    known_accounts: AbstractSet[str]  # committed earlier: accounts are never deleted
+    created_accounts: set[str] = field(default_factory=set)  # by this transaction
+    head: Head | None = None  # the chain head, once read or written under the lock
+
+
+def append(
+    connection: Connection, specs: Sequence[TransactionSpec], state: WriteState
+) -> list[PostResult]:
+    """Write the specs whose key is new; the others (and repeats in the batch) are no-ops."""
     present = existing_keys(connection, [s.key for s in specs])
     results, fresh = [], []
     for spec in specs:
@@ -43,8 +50,8 @@ def append(
             present.add(spec.key)
             fresh.append(spec)
     if fresh:
-        head = _insert(connection, fresh, head or chain_head(connection))
-    return results, head
+        _insert(connection, fresh, state)
+    return results
 
 
 def existing_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
@@ -52,7 +59,8 @@ def existing_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
-        found.update(connection.scalars(select(TX.c.id).where(TX.c.id.in_(chunk))))
+        where = TX.c.id == chunk[0] if len(chunk) == 1 else TX.c.id.in_(chunk)  # cached
+        found.update(connection.scalars(select(TX.c.id).where(where)))
     return found
 
 
@@ -64,8 +72,8 @@ def chain_head(connection: Connection) -> Head:
     return (0, GENESIS) if row is None else (int(row.sequence), str(row.hash))
 
 
-def _insert(connection: Connection, specs: Sequence[TransactionSpec], head: Head) -> Head:
-    sequence, prev_hash = head
+def _insert(connection: Connection, specs: Sequence[TransactionSpec], state: WriteState) -> None:
+    sequence, prev_hash = state.head or chain_head(connection)
     written_at = datetime.now(UTC)
     tx_rows: list[dict[str, Any]] = []
     posting_rows: list[dict[str, Any]] = []
@@ -77,10 +85,10 @@ def _insert(connection: Connection, specs: Sequence[TransactionSpec], head: Head
         row["hash"] = prev_hash = transaction_hash(row, pairs, prev_hash)
         tx_rows.append(row)
         posting_rows.extend(_posting_rows(spec))
-    _insert_accounts(connection, {p["account"] for p in posting_rows})
-    _insert_many(connection, insert(TX).returning(TX.c.sequence), tx_rows)
-    _insert_many(connection, insert(POSTINGS).returning(POSTINGS.c.position), posting_rows)
-    return sequence, prev_hash
+    _insert_accounts(connection, {p["account"] for p in posting_rows}, state)
+    _insert_many(connection, insert(TX), tx_rows, TX.c.sequence)
+    _insert_many(connection, insert(POSTINGS), posting_rows, POSTINGS.c.position)
+    state.head = (sequence, prev_hash)
 
 
 def _transaction_row(spec: TransactionSpec, sequence: int, written_at: datetime) -> dict[str, Any]:
@@ -111,15 +119,27 @@ def _posting_rows(spec: TransactionSpec) -> Iterator[dict[str, Any]]:
         }
 
 
-def _insert_accounts(connection: Connection, names: set[str]) -> None:
+def _insert_accounts(connection: Connection, names: set[str], state: WriteState) -> None:
     """Create the accounts not seen before (append-only: never updated)."""
-    rows = [parse_account(name)._asdict() for name in sorted(names)]
+    new = sorted(names - state.created_accounts - state.known_accounts)
+    if not new:
+        return
+    rows = [parse_account(name)._asdict() for name in new]
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ACCOUNTS).on_conflict_do_nothing(index_elements=["name"])
-    _insert_many(connection, statement.returning(ACCOUNTS.c.name), rows)
+    _insert_many(connection, statement, rows, ACCOUNTS.c.name)
+    state.created_accounts.update(new)
 
 
-def _insert_many(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """RETURNING lets SQLAlchemy send multi-row VALUES pages ("insertmanyvalues")
-    instead of one statement per row on psycopg 3."""
-    connection.execute(statement, rows).all()
+def _insert_many(
+    connection: Connection, statement: Any, rows: list[dict[str, Any]], key: Any
+) -> None:
+    """One row: a plain cached INSERT. Several on PostgreSQL: RETURNING makes SQLAlchemy
+    send multi-row VALUES pages ("insertmanyvalues") instead of one statement per row
+    with psycopg 3. Several on SQLite: the driver's executemany."""
+    if len(rows) == 1:
+        connection.execute(statement, rows[0])
+    elif connection.dialect.name == "postgresql":
+        connection.execute(statement.returning(key), rows).all()
+    else:
+        connection.execute(statement, rows)
