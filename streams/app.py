@@ -36,7 +36,8 @@ from streams.messages import BatchOutcome, Message
 from streams.observe import report
 
 BATCH_SIZE = 500
-BATCH_WITHIN = 0.25  # seconds: the debounce of recomputation (docs/pipeline.md)
+BATCH_WITHIN = 0.25  # seconds: how long a batch waits to fill up
+PROVISIONAL_INTERVAL = 1.0  # seconds: at most one provisional result per cycle per interval
 PARTITIONS = 4
 #: Tansu makes every group join wait half the session timeout (operations.md).
 SESSION_TIMEOUT = 10.0
@@ -89,7 +90,8 @@ class Pipeline:
         self.app = app
         self.ledger = ledger
         self.observer = observer
-        self.committer = Committer(BatchHandler(ledger, prefix))
+        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True))
+        self.provisional: set[int] = set()  # open cycles whose result is due
         # One thread: batches of all agents commit one after the other (the ledger has
         # one writer at a time anyway, ledger.md chain lock).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
@@ -130,8 +132,24 @@ class Pipeline:
     def settled(self, outcome: BatchOutcome | None) -> None:
         if outcome is None:  # stopping while the database is down: nothing committed
             exit_uncommitted()
-        elif self.observer is not None:
+            return
+        self.provisional |= outcome.provisional
+        if self.observer is not None:
             report(self.observer, outcome)
+
+    async def publish_provisional(self) -> None:
+        """The debounce: at most one provisional result per open cycle per interval.
+
+        Held in memory: a crash can skip a provisional result, never a final one nor a
+        ledger posting (those are computed in the batch's own transaction).
+        """
+        if not self.provisional:
+            return
+        due, self.provisional = self.provisional, set()
+        outcome = await self.run_sync(self.committer.provisional, due)
+        if outcome is not None and self.observer is not None:
+            report(self.observer, outcome)
+        await self.drain()
 
     async def drain(self) -> None:
         async with self.outbox_lock:
@@ -159,6 +177,10 @@ def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = N
     @app.task
     async def drain_at_start() -> None:  # outputs left by a crash after a commit
         await pipeline.drain()
+
+    @app.timer(PROVISIONAL_INTERVAL)
+    async def provisional_results() -> None:
+        await pipeline.publish_provisional()
 
     return app
 

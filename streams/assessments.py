@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 
 from models.decode import Rejection, parse_json
-from models.events import AssessmentSubmitted, CommuneRegistered
+from models.events import AssessmentSubmitted
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from pac_grants.rules.scoring import AssessmentInvalid, check_assessment
 from streams import deadletters, state
@@ -27,15 +27,17 @@ Outcome = Rejection | str | None
 
 def content_digest(raw: bytes) -> str:
     """SHA-256 of the event's content without its envelope (canonical JSON)."""
-    body = {k: v for k, v in parse_json(raw).items() if k not in ENVELOPE}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    # The message was decoded strictly already; here only its canonical text matters.
+    data = json.loads(raw, parse_float=str, parse_int=str)
+    body = {k: v for k, v in data.items() if k not in ENVELOPE}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) -> Outcome:
     """Keep the revision (counted or held) or refuse it; touch its cycle."""
     digest = content_digest(raw)
-    known = state.revisions(ctx.conn, event.cycle, event.commune_code)
+    known = ctx.cache.revisions(event.cycle, event.commune_code)
     highest = max((r.revision for r in known if r.status != "rejected"), default=0)
     if event.revision < highest:
         return _revision_error("stale_revision", event, f"revision {event.revision} is "
@@ -50,7 +52,7 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
     if isinstance(rejection, Rejection):
         return rejection
     assert ctx.message is not None
-    state.add_assessment(ctx.conn, state.AssessmentRow(
+    ctx.cache.add_assessment(state.AssessmentRow(
         event.cycle, event.commune_code, event.revision, event.event_id, digest,
         raw.decode("utf-8"), rejection, ctx.message.topic, ctx.message.partition,
         ctx.message.offset))
@@ -61,8 +63,8 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
 def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | str:
     """``counted`` if valid for its commune's window, ``held`` if the commune or the cycle
     is unknown, else the rejection of rules.md s2 (``check_assessment``)."""
-    cycle = state.get_cycle(ctx.conn, event.cycle)
-    if cycle is None or state.commune_payload(ctx.conn, event.commune_code) is None:
+    cycle = ctx.cache.cycle(event.cycle)
+    if cycle is None or event.commune_code not in ctx.cache.communes():
         return "held"
     ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
     window = ruleset.window(window_of(ctx, cycle, event.commune_code) or "")
@@ -79,32 +81,42 @@ def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | s
 
 def window_of(ctx: BatchContext, cycle: state.CycleRow, code: str) -> str | None:
     """The window of a registered commune in a cycle (its census population, s1/s3)."""
-    payload = state.commune_payload(ctx.conn, code)
-    if payload is None:
+    commune = ctx.cache.commune(code)
+    if commune is None:
         return None
     ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
-    commune = CommuneRegistered.model_validate(parse_json(payload.encode())).to_domain()
     window = ruleset.window_of(commune.population.get(ruleset.population_census, 0))
     return None if window is None else window.id
+
+
+def release_pending(ctx: BatchContext) -> None:
+    """Release the held assessments of the communes and cycles the batch made known."""
+    if ctx.release_codes:
+        release_held(ctx, codes=sorted(ctx.release_codes))
+    if ctx.release_cycles:
+        release_held(ctx, cycles=sorted(ctx.release_cycles))
+    ctx.release_codes.clear()
+    ctx.release_cycles.clear()
 
 
 def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
                  codes: Iterable[str] | None = None) -> None:
     """Held assessments whose commune and cycle are now known: count or dead-letter."""
+    ctx.cache.flush()
     for row in state.held_assessments(ctx.conn, cycles, codes):
         event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
         verdict = window_check(ctx, event)
         if verdict == "held":
             continue
         if isinstance(verdict, Rejection):
-            state.set_assessment_status(ctx.conn, row, "rejected")
+            ctx.cache.set_status(row, "rejected")
             original = Message(row.source_topic, row.source_partition, row.source_offset,
                                row.commune_code.encode("utf-8"), row.payload.encode("utf-8"))
             deadletters.write(ctx.conn, ctx.topic("dead-letters"), original, verdict,
                               ctx.received_at)
             ctx.outcome.rejected.append((row.source_topic, verdict.code))
         else:
-            state.set_assessment_status(ctx.conn, row, "counted")
+            ctx.cache.set_status(row, "counted")
         ctx.touch(row.cycle, row.event_id, event.occurred_at.date())
 
 

@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -50,13 +51,20 @@ class Committer:
 
     def run(self, messages: Sequence[Message]) -> BatchOutcome | None:
         """The batch's outcome once committed; None if the worker stops first."""
+        return self.retrying(self.handler.handle, messages)
+
+    def provisional(self, cycles: set[int]) -> BatchOutcome | None:
+        """Publish the debounced provisional results of open cycles."""
+        return self.retrying(self.handler.publish_provisional, cycles)
+
+    def retrying(self, work: Callable[[Any], BatchOutcome], arg: Any) -> BatchOutcome | None:
         delay = self.first_delay
         while not self.stopping.is_set():
             try:
-                return self.handler.handle(messages)
+                return work(arg)
             except RETRYABLE as exc:
-                log.warning("database unavailable, batch of %d retried in %.1f s: %s",
-                            len(messages), delay, _first_line(exc))
+                log.warning("database unavailable, retrying in %.1f s: %s", delay,
+                            _first_line(exc))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     _die(exc)

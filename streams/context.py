@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from pac_grants.ledger.posting import PostResult, TransactionSpec
 from pac_grants.ledger.unit_of_work import UnitOfWork
+from streams.cache import BatchState
 from streams.messages import BatchOutcome, Message
 
 
@@ -37,6 +38,12 @@ class BatchContext:
     outcome: BatchOutcome
     message: Message | None = None
     dirty: dict[int, Dirty] = field(default_factory=dict)
+    cache: BatchState = field(init=False)
+    release_codes: set[str] = field(default_factory=set)  # communes just registered
+    release_cycles: set[int] = field(default_factory=set)  # cycles just opened
+
+    def __post_init__(self) -> None:
+        self.cache = BatchState(self.uow.connection)
 
     @property
     def conn(self) -> Connection:

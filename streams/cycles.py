@@ -21,43 +21,32 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from models.decode import parse_json
-from models.events import AssessmentSubmitted, CommuneRegistered
 from models.results import published_json
 from pac_grants.ledger import reading, reference
 from pac_grants.ledger.posting import Kind, Posting, TransactionSpec
 from pac_grants.rules.engine import CycleResult, WindowResult, compute_cycle
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
-from pac_grants.rules.types import Assessment, Commune
 from streams import state
+from streams.cache import parsed_assessment
 from streams.context import BatchContext, Dirty
 
 CENTIMES = 100
 
 
-def communes_of(conn: Connection) -> list[Commune]:
-    return [CommuneRegistered.model_validate(parse_json(p.encode("utf-8"))).to_domain()
-            for p in state.commune_payloads(conn).values()]
-
-
-def assessment_of(row: state.AssessmentRow) -> Assessment:
-    event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
-    return event.to_domain()
-
-
-def compute(conn: Connection, cycle: state.CycleRow) -> CycleResult:
+def compute(ctx: BatchContext, cycle: state.CycleRow) -> CycleResult:
     """The cycle's allocation over the current state (rules.md s3-4).
 
     Counted assessments, plus held ones of unregistered communes so that the result
     lists them (events.md: allocation results list held assessments).
     """
+    ctx.cache.flush()
     ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
-    rows = dict(state.counted_assessments(conn, cycle.cycle))
-    for row in sorted(state.held_assessments(conn, cycles=[cycle.cycle]),
+    rows = dict(state.counted_assessments(ctx.conn, cycle.cycle))
+    for row in sorted(state.held_assessments(ctx.conn, cycles=[cycle.cycle]),
                       key=lambda r: r.revision):
         rows[row.commune_code] = row
-    assessments = {code: assessment_of(row) for code, row in rows.items()}
-    return compute_cycle(ruleset, communes_of(conn), assessments, cycle.pools)
+    assessments = {code: parsed_assessment(row) for code, row in rows.items()}
+    return compute_cycle(ruleset, ctx.cache.all_communes(), assessments, cycle.pools)
 
 
 def publish(conn: Connection, topic: str, result: CycleResult, status: str) -> None:
@@ -127,11 +116,11 @@ def _cause(causes: tuple[str, ...], digest: str) -> str:
 def refresh(ctx: BatchContext, cycle_no: int, dirty: Dirty) -> None:
     """Recompute a cycle; post the ledger differences if it is closed, publish the result
     (``provisional`` before ``CycleClosed``, ``final`` after; events.md "Outputs")."""
-    cycle = state.get_cycle(ctx.conn, cycle_no)
+    cycle = ctx.cache.cycle(cycle_no)
     if cycle is None:
         return  # assessments of a cycle not opened yet: held, nothing to compute
     started = time.perf_counter()
-    result = compute(ctx.conn, cycle)
+    result = compute(ctx, cycle)
     seconds = time.perf_counter() - started
     closed = cycle.status == "closed"
     if closed:

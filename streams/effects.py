@@ -21,7 +21,7 @@ from models.events import (
     InputEvent,
     PoolAdjusted,
 )
-from pac_grants.ledger import reading, reference
+from pac_grants.ledger import reading
 from pac_grants.ledger.posting import Posting, TransactionSpec
 from streams import assessments, cycles, state
 from streams.context import BatchContext, Dirty
@@ -49,41 +49,43 @@ def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
 def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Outcome:
     """Upsert by code; a change touches every known cycle (commune data is an input)."""
     digest = assessments.content_digest(raw)
-    if state.commune_digest(ctx.conn, event.code) == digest:
+    known = ctx.cache.communes().get(event.code)
+    if known is not None and known.digest == digest:
         return DUPLICATE
-    state.upsert_commune(ctx.conn, event.code, event.event_id, raw.decode("utf-8"), digest)
+    ctx.cache.put_commune(event.code, event.event_id, raw.decode("utf-8"), digest)
     commune = event.to_domain()
-    reference.upsert_communes(ctx.conn, [{
+    ctx.cache.reference_rows.append({
         "code": commune.code, "name_fr": commune.name_fr, "name_ar": commune.name_ar,
         "region": commune.region, "province": commune.province,
         "population_2014": commune.population.get(2014),
         "population_2024": commune.population.get(2024),
-        "participating": commune.participating}])
-    for cycle in state.all_cycles(ctx.conn):
-        ctx.touch(cycle.cycle, event.event_id, event.occurred_at.date())
-    assessments.release_held(ctx, codes=[event.code])
+        "participating": commune.participating})
+    for cycle in ctx.cache.cycles():
+        ctx.touch(cycle, event.event_id, event.occurred_at.date())
+    ctx.release_codes.add(event.code)
     return None
 
 
 def apply_opened(ctx: BatchContext, event: CycleOpened) -> Outcome:
     """Open the cycle and post its envelope: funding -P, pool +P per window."""
-    known = state.get_cycle(ctx.conn, event.cycle)
+    known = ctx.cache.cycle(event.cycle)
     if known is not None:
         return Rejection("cycle_not_open", f"cycle {event.cycle} was already opened "
                          f"(it is {known.status}); CycleOpened comes once per cycle",
                          [{"field": "cycle", "value": str(event.cycle)}])
     pools = dict(event.pools)
     state.open_cycle(ctx.conn, event.cycle, event.ruleset_id, pools, event.event_id)
+    ctx.cache.refresh_cycle(event.cycle)
     for window, pool in sorted(pools.items()):
         _envelope(ctx, event, window, pool * CENTIMES, f"pool of {window} opened")
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
-    assessments.release_held(ctx, cycles=[event.cycle])
+    ctx.release_cycles.add(event.cycle)
     return None
 
 
 def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
     """A window's new pool: an envelope by the difference, then recomputation."""
-    cycle = state.get_cycle(ctx.conn, event.cycle)
+    cycle = ctx.cache.cycle(event.cycle)
     if cycle is None:
         return _unknown_cycle(event.cycle)
     if event.window not in cycle.pools:
@@ -93,6 +95,7 @@ def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
     if difference == 0:
         return DUPLICATE
     state.set_pools(ctx.conn, event.cycle, cycle.pools | {event.window: event.pool_mad})
+    ctx.cache.refresh_cycle(event.cycle)
     _envelope(ctx, event, event.window, difference * CENTIMES,
               f"pool of {event.window} set to {event.pool_mad} MAD")
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
@@ -102,13 +105,15 @@ def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
 def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
     """Close the cycle and post its final allocation now, so that later events of the
     same batch (appeals, payments) see it; later changes become adjustments."""
-    cycle = state.get_cycle(ctx.conn, event.cycle)
+    cycle = ctx.cache.cycle(event.cycle)
     if cycle is None:
         return _unknown_cycle(event.cycle)
     if cycle.status != "open":
         return Rejection("cycle_not_open", f"cycle {event.cycle} is already closed",
                          [{"field": "cycle", "value": str(event.cycle)}])
     state.close_cycle(ctx.conn, event.cycle, event.event_id)
+    ctx.cache.refresh_cycle(event.cycle)
+    assessments.release_pending(ctx)
     ctx.dirty.pop(event.cycle, None)  # the final allocation covers earlier changes
     closing = Dirty()
     closing.add(event.event_id, event.occurred_at.date())
@@ -120,11 +125,11 @@ def apply_disbursement(ctx: BatchContext, event: DisbursementExecuted) -> Outcom
     """payable -x, paid +x; only for a closed cycle, never beyond the outstanding."""
     if state.disbursement_known(ctx.conn, event.payment_ref):
         return DUPLICATE
-    cycle = state.get_cycle(ctx.conn, event.cycle)
+    cycle = ctx.cache.cycle(event.cycle)
     if cycle is None:
         return _unknown_cycle(event.cycle)
     code, amount = event.commune_code, event.amount_centimes
-    if state.commune_payload(ctx.conn, code) is None:
+    if code not in ctx.cache.communes():
         return Rejection("unknown_commune", f"commune {code} is not registered",
                          [{"field": "commune_code", "value": code}])
     if cycle.status != "closed":

@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from models.decode import Rejection, decode
+from models.events import AssessmentSubmitted, InputEvent
 from pac_grants.broker.topics import logical_name
 from pac_grants.ledger import Ledger
-from streams import cycles, deadletters, effects, state
-from streams.context import BatchContext
+from streams import assessments, cycles, deadletters, effects, state
+from streams.context import BatchContext, Dirty
 from streams.messages import BatchOutcome, Message
 
 Clock = Callable[[], datetime]
@@ -35,47 +36,83 @@ def _now() -> datetime:
 class BatchHandler:
     """Applies batches of one input topic to the state and the ledger."""
 
-    def __init__(self, ledger: Ledger, prefix: str, clock: Clock = _now) -> None:
+    def __init__(self, ledger: Ledger, prefix: str, clock: Clock = _now,
+                 defer_provisional: bool = False) -> None:
         self.ledger = ledger
         self.prefix = prefix
         self.clock = clock
+        #: Open cycles touched by a batch are returned in ``outcome.provisional`` instead
+        #: of recomputed at once; the worker publishes them on a timer (the debounce).
+        self.defer_provisional = defer_provisional
 
     def handle(self, messages: Sequence[Message]) -> BatchOutcome:
         outcome = BatchOutcome(topic=messages[0].topic if messages else None)
         started = time.perf_counter()
         with self.ledger.unit_of_work() as uow:
             ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
-            last: dict[tuple[str, int], int] = {}
-            tracked: dict[str, dict[int, int]] = {}
-            for message in messages:
-                done = tracked.setdefault(message.topic,
-                                          state.tracked_offsets(ctx.conn, message.topic))
-                if message.offset <= done.get(message.partition, -1):
-                    outcome.skipped += 1
-                    continue
-                self._one(ctx, message)
-                key = (message.topic, message.partition)
-                last[key] = max(message.offset, last.get(key, -1))
+            fresh = self._unseen(ctx, messages)
+            decoded = [(m, decode(m.value, self._logical(m.topic))) for m in fresh]
+            events = [e for _m, e in decoded if not isinstance(e, Rejection)]
+            ctx.cache.preload((e.event_id for e in events),
+                              ((e.cycle, e.commune_code) for e in events
+                               if isinstance(e, AssessmentSubmitted)))
+            for message, event in decoded:
+                self._one(ctx, message, event)
+            assessments.release_pending(ctx)
+            ctx.cache.flush()
             for cycle_no, dirty in sorted(ctx.dirty.items()):
-                cycles.refresh(ctx, cycle_no, dirty)
-            for topic in {t for t, _ in last}:
-                state.track_offsets(ctx.conn, topic,
-                                    {p: o for (t, p), o in last.items() if t == topic})
+                cycle = ctx.cache.cycle(cycle_no)
+                if self.defer_provisional and cycle is not None and cycle.status == "open":
+                    outcome.provisional.add(cycle_no)
+                else:
+                    cycles.refresh(ctx, cycle_no, dirty)
+            self._track(ctx, fresh)
             uow.commit()
         outcome.seconds = time.perf_counter() - started
         return outcome
 
-    def _one(self, ctx: BatchContext, message: Message) -> None:
+    def publish_provisional(self, numbers: set[int]) -> BatchOutcome:
+        """Recompute open cycles and queue their provisional results (no ledger effect:
+        a cycle closed meanwhile already has its final result)."""
+        outcome = BatchOutcome()
+        with self.ledger.unit_of_work() as uow:
+            ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
+            for number in sorted(numbers):
+                cycle = ctx.cache.cycle(number)
+                if cycle is not None and cycle.status == "open":
+                    cycles.refresh(ctx, number, Dirty())
+            uow.commit()
+        return outcome
+
+    def _unseen(self, ctx: BatchContext, messages: Sequence[Message]) -> list[Message]:
+        """Messages above their partition's tracked offset (the rest are committed)."""
+        tracked = {topic: state.tracked_offsets(ctx.conn, topic)
+                   for topic in {m.topic for m in messages}}
+        fresh = [m for m in messages if m.offset > tracked[m.topic].get(m.partition, -1)]
+        ctx.outcome.skipped = len(messages) - len(fresh)
+        return fresh
+
+    def _track(self, ctx: BatchContext, fresh: list[Message]) -> None:
+        last: dict[str, dict[int, int]] = {}
+        for m in fresh:
+            partitions = last.setdefault(m.topic, {})
+            partitions[m.partition] = max(m.offset, partitions.get(m.partition, -1))
+        for topic, partitions in last.items():
+            state.track_offsets(ctx.conn, topic, partitions)
+
+    def _logical(self, topic: str) -> str:
+        logical = logical_name(self.prefix, topic)
+        if logical is None:
+            raise ValueError(f"not an input topic of prefix {self.prefix!r}: {topic}")
+        return logical
+
+    def _one(self, ctx: BatchContext, message: Message, event: InputEvent | Rejection) -> None:
         ctx.message = message
         ctx.outcome.consumed += 1
-        logical = logical_name(self.prefix, message.topic)
-        if logical is None:
-            raise ValueError(f"not an input topic of prefix {self.prefix!r}: {message.topic}")
-        event = decode(message.value, logical)
         if isinstance(event, Rejection):
             self._reject(ctx, message, event)
             return
-        if state.seen_event(ctx.conn, event.event_id):
+        if ctx.cache.seen(event.event_id):
             ctx.outcome.duplicates += 1
             return
         assert message.value is not None
@@ -89,7 +126,7 @@ class BatchHandler:
             ctx.outcome.duplicates += 1
         else:
             ctx.outcome.committed_events.append(event.occurred_at)
-        state.mark_event(ctx.conn, event.event_id, message.topic)
+        ctx.cache.mark(event.event_id, message.topic)
 
     def _reject(self, ctx: BatchContext, message: Message, rejection: Rejection) -> None:
         deadletters.write(ctx.conn, ctx.topic("dead-letters"), message, rejection,

@@ -34,4 +34,5 @@ class BatchOutcome:
     ledger_kinds: Counter[str] = field(default_factory=Counter)
     committed_events: list[datetime] = field(default_factory=list)  # occurred_at
     #: (cycle, window, pool, allocated, unallocated, eligible, seconds) per recomputation
+    provisional: set[int] = field(default_factory=set)  # open cycles left to the timer
     allocations: list[tuple[int, str, int, int, int, int, float]] = field(default_factory=list)

@@ -47,6 +47,7 @@ async def feed(app: Any, agent: str, values: list[tuple[bytes, bytes]]) -> None:
         for key, value in values:
             await context.put(value, key=key)
         await asyncio.sleep(0.6)  # > BATCH_WITHIN: the batch is taken and handled
+        await pipeline_of(app).publish_provisional()  # what the worker's timer does
 
 
 def test_agent_commits_state_then_sends_dead_letters(tmp_path: Path) -> None:
@@ -62,10 +63,19 @@ def test_agent_commits_state_then_sends_dead_letters(tmp_path: Path) -> None:
         "t.dead-letters.v1", b"k", "malformed_json", "{bad")
 
 
-def test_agent_publishes_provisional_allocation_and_observes(tmp_path: Path) -> None:
+def test_agent_defers_provisional_allocation_to_the_timer(tmp_path: Path) -> None:
     metrics = Metrics.create()
     app, _ledger, sent = build(tmp_path, Observer(metrics))
-    asyncio.run(feed(app, "t.cycles", [(b"2021", ev.raw(opened(1_000_000)))]))
+
+    async def scenario() -> None:
+        async with app.agents["t.cycles"].test_context() as context:
+            await context.put(ev.raw(opened(1_000_000)), key=b"2021")
+            await asyncio.sleep(0.6)
+            assert sent == []  # debounced: nothing until the timer
+            assert pipeline_of(app).provisional == {2021}
+            await pipeline_of(app).publish_provisional()
+
+    asyncio.run(scenario())
     [(topic, key, value)] = sent
     result = json.loads(value)
     assert (topic, key, result["status"], result["window"]) == (
