@@ -153,7 +153,7 @@ def test_services_up_again_is_idempotent(services_env: dict[str, str]) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert parse_exports(again.stdout) == services_env
-    assert "starting" not in again.stderr
+    assert "starting" not in again.stderr, f"a service was down before this `up`:\n{again.stderr}"
     status = subprocess.run(
         [str(SERVICES), "status"], capture_output=True, text=True, timeout=60, check=False
     )
