@@ -96,10 +96,10 @@ def test_secrets_never_appear(json_lines: bool) -> None:
 @pytest.mark.usefixtures("root_state")
 def test_configure_twice_keeps_one_handler() -> None:
     root = logging.getLogger()
-    before = len(root.handlers)
+    others = [h for h in root.handlers if not getattr(h, "_pac_grants", False)]
     configure(json=True, stream=io.StringIO())
-    configure(json=False, stream=io.StringIO())
-    assert len(root.handlers) == before + 1
+    second = configure(json=False, stream=io.StringIO())
+    assert root.handlers == [*others, second]
 
 
 @pytest.mark.usefixtures("root_state")
