@@ -8,6 +8,7 @@ which the app turns into 404 with a JSON detail.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,9 +21,11 @@ from pac_grants.api.db import read_only
 from pac_grants.ledger import export, reference, statement, views
 from pac_grants.ledger.errors import NotFound
 
-Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.")]
+Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
+                            openapi_examples={"2021": {"value": 2021}})]
 Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,32}$",
-                           description="Commune code, e.g. 09.001.01.01.")]
+                           description="Commune code, e.g. 09.001.01.01.",
+                           openapi_examples={"Agadir": {"value": "09.001.01.01"}})]
 
 
 def engine(request: Request) -> Engine:
@@ -88,7 +91,12 @@ def dead_letters(
     """The most recent dead letters first (events.md "Outputs")."""
     with read_only(db) as conn:
         rows = reference.dead_letters(conn, limit, code)
-    return {"dead_letters": [vars(r) for r in rows]}
+    return {"dead_letters": [vars(r) | {"received_at": _utc(r.received_at)} for r in rows]}
+
+
+def _utc(moment: datetime) -> datetime:
+    """Dead letters are stamped in UTC; SQLite hands the value back without its zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -107,8 +107,8 @@ def test_dead_letters_most_recent_first_by_code(setup: tuple[TestClient, Ledger]
     codes = [d["code"] for d in get(client, "/dead-letters")["dead_letters"]]  # type: ignore[index]
     assert codes == ["unknown_commune", "schema_violation"]
     only = get(client, "/dead-letters?code=schema_violation&limit=5")["dead_letters"]  # type: ignore[index]
-    assert [(d["code"], d["offset"], d["raw_value"]) for d in only] == [
-        ("schema_violation", 0, '{"bad": true}')]
+    assert [(d["code"], d["offset"], d["raw_value"], d["received_at"]) for d in only] == [
+        ("schema_violation", 0, '{"bad": true}', "2022-03-01T00:00:00Z")]  # UTC kept
     assert len(get(client, "/dead-letters?limit=1")["dead_letters"]) == 1  # type: ignore[index]
 
 
