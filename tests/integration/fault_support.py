@@ -110,3 +110,51 @@ def services(action: str, name: str) -> None:
                               stdin=subprocess.DEVNULL, timeout=240, check=False)
         output.seek(0)
         assert done.returncode == 0, f"services {action} {name}: {output.read()[-2000:]}"
+
+
+def _admin(env: dict[str, str]) -> Any:
+    from kafka.admin import KafkaAdminClient
+
+    return KafkaAdminClient(bootstrap_servers=env["PAC_BROKER_URL"].split("://")[1],
+                            client_id="pac-grants-fault-tests", request_timeout_ms=5000)
+
+
+def group_id(env: dict[str, str]) -> str:
+    """The worker's consumer group: the Faust app id (streams/app.py)."""
+    return f"{env['PAC_TOPIC_PREFIX']}calculator"
+
+
+def group_offsets(env: dict[str, str]) -> dict[tuple[str, int], int]:
+    """The group's committed offsets (next offset to read) per input partition."""
+    try:
+        admin = _admin(env)
+    except Exception:  # the broker is restarting
+        return {}
+    try:
+        offsets = admin.list_consumer_group_offsets(group_id(env))
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()
+                if meta.offset >= 0}
+    finally:
+        admin.close()
+
+
+def group_members(env: dict[str, str]) -> int:
+    admin = _admin(env)
+    try:
+        described = admin.describe_consumer_groups([group_id(env)])
+        return len(described[0].members) if described else 0
+    finally:
+        admin.close()
+
+
+def tracked_offsets(database_url: str) -> dict[tuple[str, int], int]:
+    """The last offset the pipeline recorded as processed, per partition (its table)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text('SELECT topic, partition, "offset" FROM pipeline_offsets'))
+            return {(str(t), int(p)): int(o) for t, p, o in rows}
+    finally:
+        engine.dispose()

@@ -1,0 +1,145 @@
+"""A sample program run phase by phase against worker processes, with faults injected.
+
+operations.md "Reliability": each fault test publishes a program of
+``pac_grants.scenario`` phase by phase, lets a hook hurt the system while a phase is
+being processed (SIGKILL the worker, restart the broker, stop the database), waits
+until every message is processed, and ends with the same check: the ledger equals the
+offline calculation (pipeline_support's independent reference through the engine), no
+transaction missing or doubled, ``pac-grants ledger verify`` passes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from pac_grants.ledger import Ledger
+from pac_grants.scenario import Message, Phase, Program
+from pac_grants.scenario.encoding import loads
+from tests.integration.fault_support import Record, publish
+from tests.integration.pipeline_support import Reference, Worker, cli, processed
+
+Hook = Callable[["Run"], None]
+
+
+class Run:
+    """Workers, what was sent, and the reference of what the ledger must hold."""
+
+    def __init__(self, env: dict[str, str], program: Program, logs: Path,
+                 workers: int = 1) -> None:
+        self.env, self.program, self.logs = env, program, logs
+        self.sent: Counter[str] = Counter()
+        self.reference = Reference()
+        self.workers = [self.start_worker() for _ in range(workers)]
+        self.events: list[tuple[float, str]] = []  # (monotonic time, what happened)
+
+    def start_worker(self) -> Worker:
+        n = len(list(self.logs.glob("worker-*.log")))
+        return Worker(self.env, self.logs / f"worker-{n}.log")
+
+    def note(self, what: str) -> None:
+        self.events.append((time.monotonic(), what))
+
+    def done(self) -> dict[str, int]:
+        try:
+            return processed(self.env["PAC_DATABASE_URL"])
+        except Exception:  # the database is down or not migrated yet
+            return {}
+
+    def finished(self) -> bool:
+        done = self.done()
+        return all(done.get(topic, 0) >= n for topic, n in self.sent.items())
+
+    def phase(self, phase: Phase, records: Iterable[Record] | None = None,
+              hook: Hook | None = None, timeout: float = 240) -> None:
+        """Publish a phase (by default its messages once, in order), apply it to the
+        reference, then wait until it is processed, calling ``hook`` meanwhile."""
+        if records is None:
+            records = [(m.topic, m.key, m.value) for m in phase.messages]
+        publish(self.env, records, self.sent)
+        for message in phase.messages:
+            self.reference.apply(message)
+        deadline = time.monotonic() + timeout
+        while not self.finished():
+            if hook is not None:
+                hook(self)
+            for worker in self.workers:
+                assert worker.process.poll() is None, f"worker exited:\n{worker.tail()}"
+            assert time.monotonic() < deadline, f"{phase.name}: {self.done()} < {self.sent}"
+            time.sleep(0.2)
+
+    def stop(self) -> list[int]:
+        return [worker.stop() for worker in self.workers]
+
+
+def transaction_kinds(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT kind, count(*) FROM ledger_transactions "
+                                     "GROUP BY kind"))
+            return {str(kind): int(n) for kind, n in rows}
+    finally:
+        engine.dispose()
+
+
+def pool_changes(messages: Iterable[Message]) -> int:
+    """Accepted ``PoolAdjusted`` events (each posts one envelope by the difference)."""
+    ids = {loads(m.value)["event_id"] for m in messages
+           if not m.expect_rejection and b'"PoolAdjusted"' in m.value}
+    return len(ids)
+
+
+def expected_kinds(reference: Reference, changes: int) -> dict[str, int]:
+    """Envelopes, allocations and payments have fixed counts (ledger.md): one envelope
+    per window opened and per pool change, one allocation per window of a closed
+    cycle, one disbursement per payment_ref. Adjustments depend on batching."""
+    windows = sum(len(pools) for pools in reference.pools.values())
+    closed = sum(len(reference.pools[c]) for c in reference.closed)
+    return {"envelope": windows + changes, "allocation": closed,
+            "disbursement": len(reference.payment_refs)}
+
+
+def check(run: Run, check_ledger: Callable[[Ledger, Reference], None],
+          rejections: Counter[str] | None = None) -> dict[str, Any]:
+    """The common end of every fault test; returns figures for docs/reliability.md."""
+    url = run.env["PAC_DATABASE_URL"]
+    ledger = Ledger.from_url(url)
+    try:
+        check_ledger(ledger, run.reference)
+        report = ledger.verify()
+        assert report.ok, report.line()
+        if rejections is not None:
+            letters = Counter(d.code for d in ledger.dead_letters(limit=100_000))
+            assert letters == rejections
+    finally:
+        ledger.dispose()
+    kinds = transaction_kinds(url)
+    assert {k: kinds.get(k, 0) for k in ("envelope", "allocation", "disbursement")} == \
+        expected_kinds(run.reference, pool_changes(run.program.messages()))
+    verify = cli(run.env, "ledger", "verify")
+    assert verify.returncode == 0 and verify.stdout.startswith("ok:"), verify.stdout
+    return {"transactions": report.transactions, "kinds": kinds}
+
+
+def expected_rejections(phases: Iterable[Phase]) -> Counter[str]:
+    return Counter(m.expect_rejection for p in phases for m in p.messages
+                   if m.expect_rejection)
+
+
+def thinned(program: Program, every: int) -> list[Phase]:
+    """The program's phases with one payment in ``every`` (payments are independent
+    and each stays within the outstanding balance, so any subset is a valid program):
+    the fault suite's time goes to faults, not to thousands of payments."""
+    def thin(phase: Phase) -> Phase:
+        if phase.name != "disbursements":
+            return phase
+        kept = [m for n, m in enumerate(phase.messages) if n % every == 0 or m.expect_rejection]
+        return Phase(phase.name, tuple(kept))
+
+    return [thin(phase) for phase in program.phases]
