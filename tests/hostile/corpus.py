@@ -16,6 +16,7 @@ the ledger: each is dead-lettered once, and the worker keeps running.
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
 from tests.hostile import specific
@@ -59,6 +60,8 @@ def generic(topic: str) -> list[Hostile]:
          "malformed_json"),
         ("duplicate key", b"k", good[:-1] + b', "cycle": 2022}', "malformed_json"),
         ("single quotes", b"k", text.replace('"', "'").encode(), "malformed_json"),
+        ("a pickle, not JSON", b"k", pickle.dumps(json.loads(good), protocol=4),
+         "malformed_json"),
         ("trailing garbage", b"k", good + b" {}", "malformed_json"),
         ("a JSON array", b"k", b"[" + good + b"]", "schema_violation"),
         ("a JSON string", b"k", json.dumps(text).encode(), "schema_violation"),
