@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -92,6 +93,7 @@ class Pipeline:
         self.observer = observer
         self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True))
         self.provisional: set[int] = set()  # open cycles whose result is due
+        self.provisional_after = 0.0  # monotonic time before which none is published
         # One thread: batches of all agents commit one after the other (the ledger has
         # one writer at a time anyway, ledger.md chain lock).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
@@ -143,10 +145,13 @@ class Pipeline:
         Held in memory: a crash can skip a provisional result, never a final one nor a
         ledger posting (those are computed in the batch's own transaction).
         """
-        if not self.provisional:
+        if not self.provisional or time.monotonic() < self.provisional_after:
             return
         due, self.provisional = self.provisional, set()
+        started = time.monotonic()
         outcome = await self.run_sync(self.committer.provisional, due)
+        # Large cycles take long to recompute: keep that under ~1/5 of the worker's time.
+        self.provisional_after = time.monotonic() + 4 * (time.monotonic() - started)
         if outcome is not None and self.observer is not None:
             report(self.observer, outcome)
         await self.drain()
