@@ -6,7 +6,7 @@
 ``Authorization: Bearer $PAC_API_TOKEN``::
 
     /cycles                                   cycle summary (ledger summary's shape)
-    /cycles/{cycle}/balances                  balances by commune (ledger balances' shape)
+    /cycles/{cycle}/balances[?as_of=]         balances by commune (ledger balances' shape)
     /cycles/{cycle}/allocation                per window and commune, names, reasons, caps
     /cycles/{cycle}/communes/{code}/explanation   rules.md s7
     /communes/{code}/statement[?cycle=]       transactions with running balances

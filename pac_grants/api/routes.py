@@ -8,7 +8,7 @@ which the app turns into 404 with a JSON detail.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -47,10 +47,14 @@ def cycles(db: Db) -> dict[str, Any]:
 
 
 @router.get("/cycles/{cycle}/balances", response_model=schemas.Balances)
-def balances(cycle: Cycle, db: Db) -> dict[str, Any]:
+def balances(
+    cycle: Cycle, db: Db,
+    as_of: Annotated[date | None, Query(
+        description="Balances at the end of this date (effective dates), YYYY-MM-DD.")] = None,
+) -> dict[str, Any]:
     """Allocated (with adjustments), paid, outstanding of each commune of the cycle."""
     with read_only(db) as conn:
-        rows = views.balances(conn, cycle)
+        rows = views.balances(conn, cycle, as_of)
     return {"cycle": cycle, "communes": [b.to_json() for b in rows]}
 
 

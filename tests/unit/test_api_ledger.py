@@ -64,6 +64,15 @@ def test_balances_are_the_ledger_balances(setup: tuple[TestClient, Ledger]) -> N
         "name_ar": "أكادير"}
 
 
+def test_balances_at_a_past_date(setup: tuple[TestClient, Ledger]) -> None:
+    client, ledger = setup
+    body = get(client, "/cycles/2021/balances?as_of=2022-03-31")
+    assert body == cli_json(ledger, "balances", "--cycle", "2021", "--as-of", "2022-03-31")
+    assert [(c["code"], c["allocated"], c["paid"]) for c in body["communes"]] == [  # type: ignore[index]
+        (SALE, "3000000.00", "0.00"), (AGADIR, "6000000.00", "0.00")]
+    get(client, "/cycles/2021/balances?as_of=2022-13-01", 422)
+
+
 def test_statement_with_running_balances(setup: tuple[TestClient, Ledger]) -> None:
     client, _ = setup
     body = get(client, f"/communes/{AGADIR}/statement")
