@@ -7,9 +7,11 @@ the same result and the same inputs digest.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -93,7 +95,30 @@ class PoolError(ValueError):
 def compute_cycle(ruleset: Ruleset, communes: Iterable[Commune],
                   assessments: Mapping[str, Assessment], pools: Mapping[str, int]
                   ) -> CycleResult:
-    """Allocate every window's pool; ``assessments`` holds the counting one per commune."""
+    """Allocate every window's pool; ``assessments`` holds the counting one per commune.
+
+    The cyclic garbage collector is paused meanwhile: the engine creates no reference
+    cycles, and at 150,300 communes its generation-2 passes over the live inputs took
+    about half the time (operations.md "Allocation scaling": near-linear).
+    """
+    with _cyclic_gc_paused():
+        return _compute_cycle(ruleset, communes, assessments, pools)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute_cycle(ruleset: Ruleset, communes: Iterable[Commune],
+                   assessments: Mapping[str, Assessment], pools: Mapping[str, int]
+                   ) -> CycleResult:
     _check_pools(ruleset, pools)
     registry = {c.code: c for c in communes}
     placed: dict[str, list[CommuneResult]] = {w.id: [] for w in ruleset.windows}
