@@ -69,8 +69,10 @@ def prepare(logical: str, lines: Iterable[bytes], raw: bool = False
 def producer(settings: Settings) -> Any:
     from kafka import KafkaProducer
 
+    # A broker that does not answer is reported after 10 s rather than kafka-python's 30.
     return KafkaProducer(**kafka_python_options(settings), acks="all", linger_ms=5,
-                         max_request_size=2 * 1024 * 1024, client_id="pac-grants-publish")
+                         max_request_size=2 * 1024 * 1024, client_id="pac-grants-publish",
+                         bootstrap_timeout_ms=10_000)
 
 
 def send_all(kafka_producer: Any, topic: str, records: Iterable[tuple[bytes | None, bytes]]

@@ -72,12 +72,14 @@ def publish(topic: str, raw: bool, file: str) -> None:
         click.echo(f"{file}:{bad.line}: {bad.rejection.code}: {bad.rejection.message}",
                    err=True)
     full = topic_name(settings.topic_prefix, logical)
-    with _kafka_errors():
-        kafka = producer(settings)
-        try:
-            sent = sum(1 for _ in send_all(kafka, full, ready))
-        finally:
-            kafka.close()
+    sent = 0
+    if ready:
+        with _kafka_errors():
+            kafka = producer(settings)
+            try:
+                sent = sum(1 for _ in send_all(kafka, full, ready))
+            finally:
+                kafka.close()
     click.echo(f"{sent} sent to {full}, {len(invalid)} invalid", err=True)
     if invalid:
         sys.exit(1)
