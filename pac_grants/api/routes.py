@@ -19,7 +19,6 @@ from pac_grants.api import allocation as allocations
 from pac_grants.api import schemas
 from pac_grants.api.db import read_only
 from pac_grants.ledger import export, reference, statement, views
-from pac_grants.ledger.errors import NotFound
 
 Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
                             openapi_examples={"2021": {"value": 2021}})]
@@ -121,5 +120,3 @@ def export_csv(cycle: Cycle, db: Db) -> Response:
         headers={"Content-Disposition": f'attachment; filename="pac-ledger-{cycle}.csv"'},
     )
 
-
-__all__ = ["NotFound", "router"]

@@ -91,12 +91,9 @@ def sign_in(page: Page, base: str) -> None:
     assert page.locator("#allocation tbody tr").count() == 0
     page.fill("#token", TOKEN)
     page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#allocation tbody tr")
+    page.wait_for_selector("#allocation[data-cycle]")
     page.select_option("#cycle", str(CYCLE))
-    page.wait_for_function(
-        f"document.querySelector('#cycle').value === '{CYCLE}' && "
-        "document.querySelectorAll('#allocation tbody tr').length > 0")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector(f"#allocation[data-cycle='{CYCLE}']")
 
 
 def test_the_table_shows_the_ledger_amounts(browser: tuple[BrowserContext, Recorder],

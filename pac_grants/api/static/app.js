@@ -76,6 +76,7 @@ async function start() {
 // -- the allocation table ------------------------------------------------------------
 async function loadCycle() {
   state.cycle = Number($("cycle").value);
+  delete $("allocation").dataset.cycle;
   $("detail").hidden = true;
   showError("");
   const c = state.summary.find((s) => s.cycle === state.cycle);
@@ -91,6 +92,7 @@ async function loadCycle() {
   $("window").replaceChildren(el("option", { value: "" }, "all"),
     ...windows.map((w) => el("option", { value: w }, w)));
   render();
+  $("allocation").dataset.cycle = String(state.cycle);  // loaded (tests wait for it)
 }
 
 function visible() {
