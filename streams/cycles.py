@@ -27,26 +27,29 @@ from pac_grants.ledger.posting import Kind, Posting, TransactionSpec
 from pac_grants.rules.engine import CycleResult, WindowResult, compute_cycle
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from streams import state
-from streams.cache import parsed_assessment
+from streams.cache import BatchState, parsed_assessment
 from streams.context import BatchContext, Dirty
 
 CENTIMES = 100
 
 
-def compute(ctx: BatchContext, cycle: state.CycleRow) -> CycleResult:
+def compute(conn: Connection, cycle: state.CycleRow, cache: BatchState | None = None
+            ) -> CycleResult:
     """The cycle's allocation over the current state (rules.md s3-4).
 
     Counted assessments, plus held ones of unregistered communes so that the result
-    lists them (events.md: allocation results list held assessments).
+    lists them (events.md: allocation results list held assessments). ``cache``: the
+    batch's (its pending rows are written first); without it, a read-only view (explain).
     """
-    ctx.cache.flush()
+    cache = cache if cache is not None else BatchState(conn)
+    cache.flush()
     ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
-    rows = dict(state.counted_assessments(ctx.conn, cycle.cycle))
-    for row in sorted(state.held_assessments(ctx.conn, cycles=[cycle.cycle]),
+    rows = dict(state.counted_assessments(conn, cycle.cycle))
+    for row in sorted(state.held_assessments(conn, cycles=[cycle.cycle]),
                       key=lambda r: r.revision):
         rows[row.commune_code] = row
     assessments = {code: parsed_assessment(row) for code, row in rows.items()}
-    return compute_cycle(ruleset, ctx.cache.all_communes(), assessments, cycle.pools)
+    return compute_cycle(ruleset, cache.all_communes(), assessments, cycle.pools)
 
 
 def publish(conn: Connection, topic: str, result: CycleResult, status: str) -> None:
@@ -120,7 +123,7 @@ def refresh(ctx: BatchContext, cycle_no: int, dirty: Dirty) -> None:
     if cycle is None:
         return  # assessments of a cycle not opened yet: held, nothing to compute
     started = time.perf_counter()
-    result = compute(ctx, cycle)
+    result = compute(ctx.conn, cycle, ctx.cache)
     seconds = time.perf_counter() - started
     closed = cycle.status == "closed"
     if closed:
