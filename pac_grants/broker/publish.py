@@ -19,6 +19,9 @@ from models.events import CommuneRegistered, CycleClosed, CycleOpened, PoolAdjus
 from pac_grants.broker.topics import kafka_python_options
 from pac_grants.settings import Settings
 
+#: How long a producer waits for the broker to answer at start (a restarted Kafka takes
+#: about 20 s); then the command fails in one line.
+BOOTSTRAP_TIMEOUT_MS = 30_000
 KEY_FIELDS = {"communes": "code", "cycles": "cycle", "assessments": "commune_code",
               "disbursements": "commune_code"}
 
@@ -69,10 +72,9 @@ def prepare(logical: str, lines: Iterable[bytes], raw: bool = False
 def producer(settings: Settings) -> Any:
     from kafka import KafkaProducer
 
-    # A broker that does not answer is reported after 10 s rather than kafka-python's 30.
     return KafkaProducer(**kafka_python_options(settings), acks="all", linger_ms=5,
                          max_request_size=2 * 1024 * 1024, client_id="pac-grants-publish",
-                         bootstrap_timeout_ms=10_000)
+                         bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
 
 
 def send_all(kafka_producer: Any, topic: str, records: Iterable[tuple[bytes | None, bytes]]

@@ -50,7 +50,9 @@ def test_publish_refuses_an_output_topic(env: None, tmp_path: Path) -> None:
     assert "not an input topic" in result.stderr
 
 
-def test_unreachable_broker_is_one_line(env: None, tmp_path: Path) -> None:
+def test_unreachable_broker_is_one_line(env: None, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pac_grants.broker.publish.BOOTSTRAP_TIMEOUT_MS", 1000)
     path = tmp_path / "in.jsonl"
     path.write_bytes(ev.raw(ev.commune()) + b"\n")
     result = CliRunner().invoke(main, ["publish", "--topic", "communes", str(path)])
