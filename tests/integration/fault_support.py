@@ -131,9 +131,11 @@ def group_offsets(env: dict[str, str]) -> dict[tuple[str, int], int]:
     except Exception:  # the broker is restarting
         return {}
     try:
-        offsets = admin.list_consumer_group_offsets(group_id(env))
+        offsets = admin.list_group_offsets({group_id(env): None}).get(group_id(env), {})
         return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()
                 if meta.offset >= 0}
+    except Exception:  # the coordinator is not available yet
+        return {}
     finally:
         admin.close()
 
@@ -141,8 +143,8 @@ def group_offsets(env: dict[str, str]) -> dict[tuple[str, int], int]:
 def group_members(env: dict[str, str]) -> int:
     admin = _admin(env)
     try:
-        described = admin.describe_consumer_groups([group_id(env)])
-        return len(described[0].members) if described else 0
+        described = admin.describe_groups([group_id(env)]).get(group_id(env), {})
+        return len(described.get("members") or [])
     finally:
         admin.close()
 
