@@ -8,11 +8,13 @@ which the app turns into 404 with a JSON detail.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
 
 from pac_grants.api import allocation as allocations
@@ -25,6 +27,13 @@ Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g.
 Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,32}$",
                            description="Commune code, e.g. 09.001.01.01.",
                            openapi_examples={"Agadir": {"value": "09.001.01.01"}})]
+
+
+def iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic alone would also take ``0`` as a Unix timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
 
 
 def engine(request: Request) -> Engine:
@@ -48,7 +57,7 @@ def cycles(db: Db) -> dict[str, Any]:
 @router.get("/cycles/{cycle}/balances", response_model=schemas.Balances)
 def balances(
     cycle: Cycle, db: Db,
-    as_of: Annotated[date | None, Query(
+    as_of: Annotated[date | None, BeforeValidator(iso_date), Query(
         description="Balances at the end of this date (effective dates), YYYY-MM-DD.")] = None,
 ) -> dict[str, Any]:
     """Allocated (with adjustments), paid, outstanding of each commune of the cycle."""

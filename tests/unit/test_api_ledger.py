@@ -70,7 +70,8 @@ def test_balances_at_a_past_date(setup: tuple[TestClient, Ledger]) -> None:
     assert body == cli_json(ledger, "balances", "--cycle", "2021", "--as-of", "2022-03-31")
     assert [(c["code"], c["allocated"], c["paid"]) for c in body["communes"]] == [  # type: ignore[index]
         (SALE, "3000000.00", "0.00"), (AGADIR, "6000000.00", "0.00")]
-    get(client, "/cycles/2021/balances?as_of=2022-13-01", 422)
+    for bad in ("2022-13-01", "0", "1700000000", "2022-3-1", "2022-03-01T00:00:00"):
+        get(client, f"/cycles/2021/balances?as_of={bad}", 422)
 
 
 def test_statement_with_running_balances(setup: tuple[TestClient, Ledger]) -> None:
