@@ -41,14 +41,8 @@ class AssessmentRow:
     source_offset: int
 
 
-def seen_event(conn: Connection, event_id: str) -> bool:
-    row = conn.execute(select(t.processed_events.c.event_id)
-                       .where(t.processed_events.c.event_id == event_id)).first()
-    return row is not None
 
 
-def mark_event(conn: Connection, event_id: str, topic: str) -> None:
-    conn.execute(insert(t.processed_events).values(event_id=event_id, topic=topic))
 
 
 def tracked_offsets(conn: Connection, topic: str) -> dict[int, int]:
@@ -94,9 +88,6 @@ def commune_payloads(conn: Connection) -> dict[str, str]:
         select(t.communes.c.code, t.communes.c.payload))}
 
 
-def commune_payload(conn: Connection, code: str) -> str | None:
-    row = conn.execute(select(t.communes.c.payload).where(t.communes.c.code == code)).first()
-    return None if row is None else str(row[0])
 
 
 # -- cycles ---------------------------------------------------------------------------
@@ -134,15 +125,8 @@ def close_cycle(conn: Connection, cycle: int, event_id: str) -> None:
 
 # -- assessments ----------------------------------------------------------------------
 
-def revisions(conn: Connection, cycle: int, code: str) -> list[AssessmentRow]:
-    c = t.assessments.c
-    rows = conn.execute(select(t.assessments).where(and_(c.cycle == cycle,
-                                                         c.commune_code == code)))
-    return [AssessmentRow(**r._mapping) for r in rows]
 
 
-def add_assessment(conn: Connection, row: AssessmentRow) -> None:
-    conn.execute(insert(t.assessments).values(**row.__dict__))
 
 
 def set_assessment_status(conn: Connection, row: AssessmentRow, status: str) -> None:
