@@ -41,10 +41,6 @@ class AssessmentRow:
     source_offset: int
 
 
-
-
-
-
 def tracked_offsets(conn: Connection, topic: str) -> dict[int, int]:
     rows = conn.execute(select(t.offsets.c.partition, t.offsets.c.offset)
                         .where(t.offsets.c.topic == topic))
@@ -88,8 +84,6 @@ def commune_payloads(conn: Connection) -> dict[str, str]:
         select(t.communes.c.code, t.communes.c.payload))}
 
 
-
-
 # -- cycles ---------------------------------------------------------------------------
 
 def _cycle_row(row: Any) -> CycleRow:
@@ -124,9 +118,6 @@ def close_cycle(conn: Connection, cycle: int, event_id: str) -> None:
 
 
 # -- assessments ----------------------------------------------------------------------
-
-
-
 
 
 def set_assessment_status(conn: Connection, row: AssessmentRow, status: str) -> None:
