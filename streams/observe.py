@@ -15,7 +15,8 @@ def report(observer: Observer, outcome: BatchOutcome) -> None:
         observer.consumed(topic, outcome.consumed)
     for _ in range(outcome.duplicates):
         observer.duplicate(topic)
-    observer.ledger_written(dict(outcome.ledger_kinds), outcome.seconds)
+    if outcome.topic is not None:  # a batch of input (not a provisional round)
+        observer.ledger_written(dict(outcome.ledger_kinds), outcome.seconds)
     for source, code in outcome.rejected:
         observer.rejected(source, code)
     for occurred_at in outcome.committed_events:
