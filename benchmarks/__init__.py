@@ -1,0 +1,1 @@
+"""The performance harness of operations.md "Performance" (``python benchmarks/run.py``)."""

@@ -1,0 +1,48 @@
+"""The peer of operations.md "Performance": a Faust agent that only decodes JSON.
+
+Run as a child process (``python -m benchmarks.faust_peer BROKER TOPIC N OUT``): one
+agent, per event (Faust's usual ``async for``), ``models.decode`` (JSON to the pydantic
+event), nothing else. It writes ``{"events_per_s": ...}`` (first to N-th event) to OUT
+and exits. Raw values, JSON only, like the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+
+
+def main(broker: str, topic_name: str, count: int, out: str) -> None:
+    import faust
+
+    from models.decode import Rejection, decode
+
+    app = faust.App(f"bench-peer-{uuid.uuid4().hex[:8]}", broker=broker, store="memory://",
+                    web_enabled=False, key_serializer="raw", value_serializer="raw",
+                    consumer_auto_offset_reset="earliest", topic_disable_leader=True)
+    topic = app.topic(topic_name, value_serializer="raw")
+    state = {"seen": 0, "first": 0.0, "rejected": 0}
+
+    @app.agent(topic)
+    async def decode_only(stream: faust.StreamT) -> None:
+        async for value in stream:
+            if not state["seen"]:
+                state["first"] = time.monotonic()
+            if isinstance(decode(value, "assessments"), Rejection):
+                state["rejected"] += 1
+            state["seen"] += 1
+            if state["seen"] >= count:
+                seconds = time.monotonic() - state["first"]
+                with open(out, "w") as handle:
+                    json.dump({"events_per_s": count / seconds,
+                               "rejected": state["rejected"]}, handle)
+                os._exit(0)
+
+    faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])
