@@ -19,8 +19,7 @@ log = logging.getLogger("pac_grants.worker")
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
-    import faust
-
+    from pac_grants.broker.preflight import BrokerUnavailable, check_broker
     from pac_grants.ledger import Ledger, LedgerError
     from pac_grants.metrics import Metrics, serve
     from pac_grants.observer import Observer
@@ -31,6 +30,10 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         ledger.upgrade()
     except (LedgerError, Exception) as exc:  # the database is unreachable or refuses
         raise click.ClickException(f"database: {str(exc).splitlines()[0]}") from None
+    try:
+        check_broker(settings)
+    except BrokerUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     metrics = Metrics.create()
     try:
         server, _thread = serve(metrics, settings.metrics_port)
@@ -38,7 +41,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         raise click.ClickException(f"PAC_METRICS_PORT {settings.metrics_port}: {exc}") from None
     app = create_app(settings, ledger, Observer(metrics))
     _lag_timer(app, Observer(metrics))
-    worker = faust.Worker(app, loglevel=loglevel.upper(), quiet=True)
+    worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True)
     log.info("metrics on http://127.0.0.1:%d/metrics", server.server_port)
     print(f"pac-grants worker: metrics on http://127.0.0.1:{server.server_port}/metrics",
           flush=True)
@@ -60,3 +63,47 @@ def _lag_timer(app: Any, observer: Any) -> None:
             highwater = consumer.highwater(tp)
             if position is not None and highwater is not None:
                 observer.lag(tp.topic, tp.partition, highwater - position)
+
+
+class _Mask(logging.Filter):
+    """Masks the settings' secrets in a record. Unlike ``logging_setup.RedactSecrets``
+    it leaves ``args`` a tuple, which mode's formatter (Faust's) requires."""
+
+    def __init__(self, secrets: set[str]) -> None:
+        super().__init__()
+        from pac_grants.logging_setup import Redactor
+
+        self.secrets = secrets
+        self.redact = Redactor(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if any(secret in message for secret in self.secrets):
+            record.msg, record.args = self.redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def _worker_class(settings: Settings) -> Any:
+    """``faust.Worker`` whose log handlers mask the settings' secrets: Kafka clients log
+    the SASL handshake bytes at debug level (interfaces.md: secrets never in logs)."""
+    import faust
+
+    from pac_grants.logging_setup import secret_values
+
+    secrets = secret_values(settings)
+
+    class RedactingWorker(faust.Worker):
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            super().on_setup_root_logger(logger, level)
+            if secrets:
+                for handler in logger.handlers:
+                    handler.addFilter(_Mask(secrets))
+
+    return RedactingWorker

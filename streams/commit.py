@@ -107,13 +107,34 @@ async def drain_outbox(ledger: Ledger, send: Send, run_sync: RunSync,
         assert isinstance(rows, list)
         if not rows:
             return total
-        futures = [await send(topic, key, value) for _id, topic, key, value in rows]
+        futures = []
+        for _id, topic, key, value in rows:
+            try:
+                futures.append(await send(topic, key, value))
+            except Exception as exc:
+                if not _too_large(exc):
+                    raise
+                # Kept in the database (dead_letters, allocation_results); a record the
+                # broker can never take must not block every later output.
+                log.error("output of %d bytes to %s is too large for the broker; dropped",
+                          len(value), topic)
         for future in futures:
             await future
         await run_sync(_delete, ledger, [row[0] for row in rows])
         total += len(rows)
         if len(rows) < limit:
             return total
+
+
+def _too_large(exc: BaseException) -> bool:
+    """A send refused for its size (aiokafka's MessageSizeTooLargeError, maybe wrapped
+    in Faust's ProducerSendError)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if "MessageSizeTooLarge" in type(seen).__name__ or "MessageSizeTooLarge" in str(seen):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _pending(ledger: Ledger, limit: int) -> list[tuple[int, str, bytes | None, bytes]]:

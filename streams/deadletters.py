@@ -21,28 +21,47 @@ from pac_grants.ledger import reference
 from streams import state
 from streams.messages import Message
 
+#: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
+#: limit (events.md) is refused for its size, and replaying it is pointless; the whole of
+#: a 1 MiB message would not even fit in a record of the dead-letter topic.
+MAX_RAW = 64 * 1024
+
 
 def raw_text(value: bytes | None) -> tuple[str, str]:
-    """The raw value as (text, encoding): UTF-8 text if it is, else base64."""
+    """The raw value as (text, encoding): UTF-8 text if it is (and holds no NUL, which
+    PostgreSQL text refuses), else base64."""
     if value is None:
         return "", "utf-8"
     try:
-        return value.decode("utf-8"), "utf-8"
+        text = value.decode("utf-8")
     except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:
         return base64.b64encode(value).decode("ascii"), "base64"
+    return text, "utf-8"
+
+
+def key_text(key: bytes | None) -> str | None:
+    """The source key as text; bytes that are not UTF-8, and NUL, as backslash escapes."""
+    if key is None:
+        return None
+    return key.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def record(message: Message, rejection: Rejection, received_at: datetime) -> dict[str, Any]:
     """The JSON record of events.md for one rejected message."""
-    text, encoding = raw_text(message.value)
-    key, _ = raw_text(message.key) if message.key is not None else (None, "utf-8")
+    value = message.value
+    truncated = value is not None and len(value) > MAX_RAW
+    text, encoding = raw_text(value[:MAX_RAW] if value is not None else None)
     out: dict[str, Any] = {
         "received_at": received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "source_topic": message.topic, "partition": message.partition,
-        "offset": message.offset, "key": key, "raw_value": text,
+        "offset": message.offset, "key": key_text(message.key), "raw_value": text,
     }
     if encoding == "base64":
         out["encoding"] = "base64"
+    if truncated:
+        out |= {"truncated": True, "size": len(value or b"")}
     out["error"] = rejection.as_error()
     return out
 

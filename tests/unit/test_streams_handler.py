@@ -219,3 +219,18 @@ def test_a_cycle_closed_without_eligible_commune_reads_closed() -> None:
         assert reading.balance(conn, "pool:2021:standard") == 100_000_000
     assert feed.allocated(2021) == {}
     assert feed.ledger.verify().ok
+
+
+def test_dead_letters_of_hostile_bytes_fit_every_database() -> None:
+    """A NUL (PostgreSQL text refuses it) goes base64; a key with NUL or bad UTF-8 is
+    escaped; a value over 64 KiB is cut (events.md limit) with its size."""
+    feed = Feed()
+    feed.batch([feed.message("communes", b'{"event_type": "a\x00b"}', key="k\x00"),
+                feed.message("communes", b"x" * (1024 * 1024))])
+    first, second = sorted(feed.ledger.dead_letters(), key=lambda d: d.offset)
+    assert (first.encoding, first.key) == ("base64", "k\\x00")
+    with feed.ledger.engine.connect() as conn:
+        records = [json.loads(v) for _i, _t, _k, v in state.pending(conn)]
+    big = next(r for r in records if r["error"]["code"] == "message_too_large")
+    assert (len(big["raw_value"]), big["truncated"], big["size"]) == (65536, True, 1048576)
+    assert len(second.raw_value) == 65536

@@ -1,0 +1,81 @@
+"""Checking the broker before the worker starts (interfaces.md: errors in one line).
+
+Faust reports a refused SASL login as a traceback after its own retries. The worker
+first connects once with aiokafka and the same settings: a refused login fails at once
+with aiokafka's reason (never the password: the line goes through the redactor); a
+broker that does not answer is retried for ``timeout`` seconds, then reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from pac_grants.broker.topics import bootstrap_servers
+from pac_grants.logging_setup import Redactor, secret_values
+from pac_grants.settings import Settings
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker refused or did not answer; ``str()`` is one line without secrets."""
+
+
+class _Reasons(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage().splitlines()[0] if record.msg else "")
+
+
+def aiokafka_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {"bootstrap_servers": bootstrap_servers(settings.broker_url),
+                               "security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_sasl_mechanism:
+        password = settings.kafka_sasl_password
+        options |= {"sasl_mechanism": settings.kafka_sasl_mechanism,
+                    "sasl_plain_username": settings.kafka_sasl_username,
+                    "sasl_plain_password": password.get_secret_value() if password else None}
+    if "SSL" in settings.kafka_security_protocol:
+        import ssl
+
+        cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        options["ssl_context"] = ssl.create_default_context(cafile=cafile)
+    return options
+
+
+async def _connect(settings: Settings) -> None:
+    from aiokafka.client import AIOKafkaClient
+
+    client = AIOKafkaClient(**aiokafka_options(settings), request_timeout_ms=10_000)
+    try:
+        await client.bootstrap()
+    finally:
+        await client.close()
+
+
+def check_broker(settings: Settings, timeout: float = 30.0) -> None:
+    """Return once the broker accepts a connection; else :class:`BrokerUnavailable`."""
+    redact = Redactor(secret_values(settings))
+    reasons = _Reasons()
+    logger = logging.getLogger("aiokafka")
+    logger.addHandler(reasons)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            reasons.lines.clear()
+            try:
+                asyncio.run(_connect(settings))
+                return
+            except Exception as exc:
+                reason = next((line for line in reasons.lines if "Authentication" in line),
+                              None)
+                if reason is not None or time.monotonic() > deadline:
+                    text = reason or (reasons.lines[-1] if reasons.lines else str(exc))
+                    raise BrokerUnavailable(redact(f"Kafka: {text}")) from None
+            time.sleep(1.0)
+    finally:
+        logger.removeHandler(reasons)
