@@ -80,7 +80,7 @@ class Killer:
         self.recoveries: list[float] = []  # restart to first progress, seconds
 
     def __call__(self, run: Run) -> None:
-        if self.left == 0:
+        if self.left == 0 and self.kill_at is not None:
             return
         now, progress = time.monotonic(), sum(run.done().values())
         if self.kill_at is None:
@@ -90,6 +90,8 @@ class Killer:
                 if self.restarted is not None:
                     self.recoveries.append(now - self.restarted)
                 self.kill_at = now + self.rng.uniform(0.2, 2.5)
+            return
+        if self.left == 0:
             return
         if now >= self.kill_at:
             worker = run.workers[0]
