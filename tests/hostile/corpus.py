@@ -27,11 +27,6 @@ TOPICS = ("communes", "cycles", "assessments", "disbursements")
 MIB = 1024 * 1024
 #: Under the broker's default message.max.bytes (1 MiB + 12) with the record overhead.
 NEAR_MIB = MIB - 1024
-HUGE_LETTER = ("the dead-letter record carries the whole raw value: for a message near the "
-               "broker's 1 MiB limit it is larger than the producer's max_request_size, the "
-               "send fails in drain_outbox, every agent crashes and the outbox is stuck")
-NUL_RAW = ("streams/deadletters.py stores the raw value and key as text: a U+0000 in them "
-           "cannot be stored by PostgreSQL, so the worker exits with status 70")
 
 
 def _valid_cycle_closed() -> bytes:
@@ -50,8 +45,7 @@ def generic(topic: str) -> list[Hostile]:
         ("invalid UTF-8", b"k", b"\xff\xfe" + good[2:], "malformed_json"),
         ("overlong UTF-8 sequence", b"k", b'{"a": "\xc0\xaf"}', "malformed_json"),
         ("UTF-8 byte order mark", b"k", b"\xef\xbb\xbf" + good, "malformed_json"),
-        ("raw NUL byte in a string", b"k", b'{"event_type": "a\x00b"}', "malformed_json",
-         NUL_RAW),
+        ("raw NUL byte in a string", b"k", b'{"event_type": "a\x00b"}', "malformed_json"),
         ("NaN", b"k", text.replace('"cycle": 2021', '"cycle": NaN').encode(),
          "malformed_json"),
         ("Infinity", b"k", text.replace('"cycle": 2021', '"cycle": Infinity').encode(),
@@ -70,14 +64,14 @@ def generic(topic: str) -> list[Hostile]:
         ("nested 40 deep", b"k", good[:-1] + b', "x": ' + b"[" * 40 + b"]" * 40 + b"}",
          "schema_violation"),
         ("1 MiB of JSON", b"k", good[:-1] + b', "pad": "' + b"A" * (NEAR_MIB - len(good))
-         + b'"}', "message_too_large", HUGE_LETTER),
+         + b'"}', "message_too_large"),
         ("64 KiB + 1 of whitespace", b"k", b"{" + b" " * (64 * 1024 + 1 - len(good))
          + good[1:], "message_too_large"),
         ("unknown event type with shell metacharacters", b"k", unknown_type,
          "unknown_event_type"),
         ("no event_type", b"k", encode({"event_id": "x", "schema_version": 1}),
          "schema_violation"),
-        ("NUL byte in the key", b"a\x00b", b"{", "malformed_json", NUL_RAW),
+        ("NUL byte in the key", b"a\x00b", b"{", "malformed_json"),
         ("invalid UTF-8 key", b"\xff\xfe\xfd", b"{", "malformed_json"),
         ("SQL in the key", SQL.encode(), b"{", "malformed_json"),
     ]

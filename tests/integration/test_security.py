@@ -117,11 +117,11 @@ def test_the_worker_with_a_wrong_password_exits_without_it(sasl_broker_url: str,
     assert "Authentication failed" in output
 
 
-@pytest.mark.xfail(strict=True, reason="docs/reliability.md 'Open findings': the worker "
-                   "ends with Faust's traceback instead of one line")
 def test_the_worker_with_a_wrong_password_fails_in_one_line(sasl_broker_url: str,
                                                             tmp_path: Path) -> None:
     env = sasl_env(sasl_broker_url, f"sqlite:///{tmp_path / 'ledger.db'}", "PLAIN", WRONG)
     done = cli(env, "worker", timeout=120)
     assert done.returncode != 0
     assert "Traceback" not in done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert WRONG not in done.stdout + done.stderr
