@@ -54,9 +54,27 @@ def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
     created = cli(env, "topics", "create")
     assert created.returncode == 0, created.stderr
     assert len(created.stdout.split()) == 6
+    assert_topic_configs(env)
     running = Worker(env, tmp_path / "worker.log")
     yield running
     assert running.stop() == 0, running.tail()
+
+
+def assert_topic_configs(env: dict[str, str]) -> None:
+    """events.md: ``communes`` is compacted; inputs have the default 4 partitions."""
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=env["PAC_BROKER_URL"].split("://")[1])
+    try:
+        communes = topic_name(env["PAC_TOPIC_PREFIX"], "communes")
+        found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, communes,
+                                                       ["cleanup.policy"])])
+        assert found["topic"][communes]["cleanup.policy"]["value"] == "compact"
+        assessments = topic_name(env["PAC_TOPIC_PREFIX"], "assessments")
+        [described] = admin.describe_topics([assessments])
+        assert len(described["partitions"]) == 4
+    finally:
+        admin.close()
 
 
 def republish(env: dict[str, str], messages: list[Message]) -> Counter[str]:
