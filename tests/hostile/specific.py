@@ -29,7 +29,8 @@ BIG = "9" * 5000  # a JSON integer longer than Python's int parser takes by defa
 NUL_NAME = ("decode accepts a U+0000 character in a string; PostgreSQL cannot store it, so "
             "the worker exits with status 70 on the reference-data upsert (crash loop)")
 BIG_REVISION = ("decode accepts any revision >= 1; revision >= 2**31 overflows the "
-                "assessments.revision INTEGER column on PostgreSQL: the worker exits (70)")
+                "assessments.revision INTEGER column on PostgreSQL (>= 2**63 on SQLite): "
+                "the worker exits (70)")
 BOOL_VERSION = "decode accepts schema_version true (pydantic's lax Literal[1]: True == 1)"
 FULLWIDTH = ("decode accepts amount_mad in fullwidth digits (U+FF11..., they match \\d): a "
              "payment; here the commune is unknown, so it is unknown_commune instead")
@@ -158,6 +159,8 @@ def assessments() -> list[Hostile]:
          "value_out_of_range", None),
         ("revision 0", assessment(A, 0, name=":r0"), "value_out_of_range", None),
         ("revision 2**31", assessment(B, 2**31, name=":r31"), "value_out_of_range",
+         BIG_REVISION),
+        ("revision 2**63", assessment(B, 2**63, name=":r63"), "value_out_of_range",
          BIG_REVISION),
         ("date 2022-02-30", rev3("d", assessed_on="2022-02-30"), "invalid_value", None),
         ("negative budget", rev3("nb", investment_budget_mad=-5), "value_out_of_range", None),
