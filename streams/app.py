@@ -97,6 +97,8 @@ class Pipeline:
         # One thread: batches of all agents commit one after the other (the ledger has
         # one writer at a time anyway, ledger.md chain lock).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
+        # Provisional results beside the batches: they take no ledger lock.
+        self.side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-provisional")
         self.outbox_lock = asyncio.Lock()
 
     async def stop(self, app: Any, **kwargs: Any) -> None:
@@ -149,7 +151,8 @@ class Pipeline:
             return
         due, self.provisional = self.provisional, set()
         started = time.monotonic()
-        outcome = await self.run_sync(self.committer.provisional, due)
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self.side, self.committer.provisional, due)
         # Large cycles take long to recompute: keep that under ~1/5 of the worker's time.
         self.provisional_after = time.monotonic() + 4 * (time.monotonic() - started)
         if outcome is not None and self.observer is not None:

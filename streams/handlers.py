@@ -22,8 +22,8 @@ from models.decode import Rejection, decode
 from models.events import AssessmentSubmitted, InputEvent
 from pac_grants.broker.topics import logical_name
 from pac_grants.ledger import Ledger
-from streams import assessments, cycles, deadletters, effects, state
-from streams.context import BatchContext, Dirty
+from streams import assessments, cycles, deadletters, effects, provisional, state
+from streams.context import BatchContext
 from streams.messages import BatchOutcome, Message
 
 Clock = Callable[[], datetime]
@@ -72,17 +72,10 @@ class BatchHandler:
         return outcome
 
     def publish_provisional(self, numbers: set[int]) -> BatchOutcome:
-        """Recompute open cycles and queue their provisional results (no ledger effect:
-        a cycle closed meanwhile already has its final result)."""
-        outcome = BatchOutcome()
-        with self.ledger.unit_of_work() as uow:
-            ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
-            for number in sorted(numbers):
-                cycle = ctx.cache.cycle(number)
-                if cycle is not None and cycle.status == "open":
-                    cycles.refresh(ctx, number, Dirty())
-            uow.commit()
-        return outcome
+        """Recompute open cycles and queue their provisional results (streams/provisional.py:
+        no ledger effect, so outside the ledger's writer lock)."""
+        return provisional.publish_provisional(
+            self.ledger, f"{self.prefix}allocations.v1", numbers)
 
     def _unseen(self, ctx: BatchContext, messages: Sequence[Message]) -> list[Message]:
         """Messages above their partition's tracked offset (the rest are committed)."""

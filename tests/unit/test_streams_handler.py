@@ -234,3 +234,19 @@ def test_dead_letters_of_hostile_bytes_fit_every_database() -> None:
     big = next(r for r in records if r["error"]["code"] == "message_too_large")
     assert (len(big["raw_value"]), big["truncated"], big["size"]) == (65536, True, 1048576)
     assert len(second.raw_value) == 65536
+
+
+def test_provisional_results_only_for_open_cycles() -> None:
+    feed = Feed()
+    feed.handler.defer_provisional = True
+    feed.send("communes", commune(A))
+    outcome = feed.send("cycles", opened(1_000_000))
+    assert outcome.provisional == {2021}
+    published = feed.handler.publish_provisional({2021})
+    assert [a[:2] for a in published.allocations] == [(2021, "standard")]
+    feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
+    assert feed.handler.publish_provisional({2021}).allocations == []  # final already
+    with feed.ledger.engine.connect() as conn:
+        statuses = [json.loads(v)["status"] for _i, topic, _k, v in state.pending(conn)
+                    if topic == "pac.allocations.v1"]
+    assert statuses == ["provisional", "final"]
