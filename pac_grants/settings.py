@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///pac-grants.db"
     topic_prefix: str = "pac."
     metrics_port: int = Field(default=9108, ge=0, le=65535)
+    #: Address ``/metrics`` listens on: loopback, or ``0.0.0.0`` inside a container network.
+    metrics_addr: str = "127.0.0.1"
+    #: Worker log lines: ``text`` for a terminal, ``json`` (one object a line) for collectors.
+    log_format: Literal["text", "json"] = "text"
+    #: Seconds between the worker's ledger verifications (``pac_ledger_verify_ok``).
+    ledger_verify_interval: float = Field(default=60.0, gt=0)
     api_token: SecretStr | None = None
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
         "PLAINTEXT"

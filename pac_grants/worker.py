@@ -2,8 +2,10 @@
 
 ``pac-grants worker`` (interfaces.md) and the demo's child process both come here. The
 database is upgraded first (an empty database just works), ``/metrics`` is served on
-``PAC_METRICS_PORT`` (0: a free port, logged), and Faust runs the app of
-``streams.app.create_app`` until SIGTERM/SIGINT.
+``PAC_METRICS_ADDR``:``PAC_METRICS_PORT`` (0: a free port, logged), and Faust runs the app
+of ``streams.app.create_app`` until SIGTERM/SIGINT, with the lag and ledger checks of
+:mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
+clients' too) goes through :func:`pac_grants.logging_setup.configure`'s JSON handler.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ log = logging.getLogger("pac_grants.worker")
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     from pac_grants.broker.preflight import BrokerUnavailable, check_broker
+    from pac_grants.health import install
     from pac_grants.ledger import Ledger, LedgerError
+    from pac_grants.logging_setup import configure
     from pac_grants.metrics import Metrics, serve
     from pac_grants.observer import Observer
     from streams.app import create_app
 
+    json_logs = settings.log_format == "json"
+    configure(json=json_logs, level=loglevel.upper(), settings=settings)
     ledger = Ledger.from_url(settings.database_url)
     try:
         ledger.upgrade()
@@ -36,33 +42,26 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         raise click.ClickException(str(exc)) from None
     metrics = Metrics.create()
     try:
-        server, _thread = serve(metrics, settings.metrics_port)
+        server, _thread = serve(metrics, settings.metrics_port, addr=settings.metrics_addr)
     except OSError as exc:
-        raise click.ClickException(f"PAC_METRICS_PORT {settings.metrics_port}: {exc}") from None
-    app = create_app(settings, ledger, Observer(metrics))
-    _lag_timer(app, Observer(metrics))
-    worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True)
-    log.info("metrics on http://127.0.0.1:%d/metrics", server.server_port)
-    print(f"pac-grants worker: metrics on http://127.0.0.1:{server.server_port}/metrics",
-          flush=True)
+        raise click.ClickException(
+            f"PAC_METRICS_ADDR/PORT {settings.metrics_addr}:{settings.metrics_port}: {exc}"
+        ) from None
+    observer = Observer(metrics)
+    app = create_app(settings, ledger, observer)
+    install(app, ledger, observer, settings.ledger_verify_interval)
+    # JSON: keep configure()'s handler as the only one (Faust would install its colored
+    # text handler); its filter masks the settings' secrets like _Mask does for text.
+    worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True,
+                                     override_logging=not json_logs)
+    where = f"http://{settings.metrics_addr}:{server.server_port}/metrics"
+    log.info("metrics on %s", where)
+    print(f"pac-grants worker: metrics on {where}", flush=True)
     try:
         worker.execute_from_commandline()
     finally:
         server.shutdown()
         ledger.dispose()
-
-
-def _lag_timer(app: Any, observer: Any) -> None:
-    """``pac_consumer_lag_messages``: high watermark minus position, every 5 s."""
-
-    @app.timer(5.0)
-    async def report_lag() -> None:
-        consumer = app.consumer
-        for tp in consumer.assignment():
-            position = await consumer.position(tp)
-            highwater = consumer.highwater(tp)
-            if position is not None and highwater is not None:
-                observer.lag(tp.topic, tp.partition, highwater - position)
 
 
 class _Mask(logging.Filter):

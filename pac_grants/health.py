@@ -1,0 +1,103 @@
+"""The worker's periodic self-checks: consumer lag and ledger verification.
+
+operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
+``pac_ledger_verify_ok`` feed two alerts (lag high, ledger verification failed), so
+the worker measures them itself instead of leaving them to an outside exporter.
+
+* Lag is the high watermark minus the group's committed offset (what
+  ``kafka-consumer-groups`` calls lag): the fetch position runs ahead of what the
+  ledger holds by Faust's read-ahead buffers, so it would hide a stalled database.
+* Verification (ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
+  so it runs in a thread, once at start and then every ``PAC_LEDGER_VERIFY_INTERVAL``
+  seconds, and the event loop keeps consuming meanwhile.
+
+The functions take plain objects so unit tests drive them with fakes; :func:`install`
+wires them to a Faust app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from pac_grants.ledger import Ledger
+from pac_grants.observer import Observer
+
+log = logging.getLogger("pac_grants.health")
+
+#: Seconds between two lag measurements.
+LAG_INTERVAL = 5.0
+
+
+class Consumer(Protocol):
+    """What lag needs of Faust's consumer (``app.consumer``)."""
+
+    def assignment(self) -> Any: ...
+
+    def highwater(self, tp: Any) -> int | None: ...
+
+    async def position(self, tp: Any) -> int | None: ...
+
+
+async def report_lag(consumer: Consumer, observer: Observer) -> int:
+    """Set the lag of every assigned partition; return how many were measured.
+
+    The committed offset is the next offset to read, so ``highwater - committed`` is the
+    count of messages not yet in the ledger. Before the first commit of a partition the
+    position stands in (it is the committed offset, or the start, until fetching).
+    A partition whose high watermark is not known yet (nothing fetched) is skipped.
+    """
+    committed = getattr(consumer, "_committed_offset", {})
+    measured = 0
+    for tp in sorted(consumer.assignment()):
+        try:
+            highwater = consumer.highwater(tp)
+            offset = committed.get(tp)
+            if offset is None and highwater is not None:
+                offset = await consumer.position(tp)
+        except Exception as exc:  # revoked by a rebalance between the two calls
+            log.debug("lag of %s not measured: %s", tp, exc)
+            continue
+        if highwater is None or offset is None:
+            continue
+        observer.lag(tp.topic, tp.partition, highwater - offset)
+        measured += 1
+    return measured
+
+
+def verify_ledger(ledger: Ledger, observer: Observer) -> bool | None:
+    """Verify the ledger and set ``pac_ledger_verify_ok``; ``None`` if it could not run.
+
+    A database that cannot be read is not a broken chain: the gauge keeps its last
+    value (the worker's own errors and ``PacWorkerDown`` report the outage).
+    """
+    try:
+        report = ledger.verify()
+    except Exception as exc:  # the database is unreachable or refuses
+        log.warning("ledger verification could not run: %s", str(exc).splitlines()[0])
+        return None
+    observer.verified(report.ok)
+    if not report.ok:
+        log.error("ledger verification failed: %s", report.line())
+    return report.ok
+
+
+def install(app: Any, ledger: Ledger, observer: Observer, verify_interval: float) -> None:
+    """Register the lag timer and the ledger verification (at start, then periodically)
+    on a Faust app."""
+
+    async def verify() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, verify_ledger, ledger, observer)
+
+    @app.timer(LAG_INTERVAL)
+    async def consumer_lag() -> None:
+        await report_lag(app.consumer, observer)
+
+    @app.task
+    async def verify_at_start() -> None:
+        await verify()
+
+    @app.timer(verify_interval)
+    async def verify_periodically() -> None:
+        await verify()
