@@ -48,6 +48,10 @@ class Observer:
         with self.metrics.processing_seconds.labels(stage=name).time():
             yield
 
+    def stage_took(self, name: str, seconds: float) -> None:
+        """A stage timed elsewhere (the database thread) took ``seconds``."""
+        self.metrics.processing_seconds.labels(stage=name).observe(max(0.0, seconds))
+
     def ledger_written(self, kind_counts: Mapping[str, int], seconds: float) -> None:
         """One database transaction committed ``kind_counts`` ledger transactions."""
         for kind, count in kind_counts.items():

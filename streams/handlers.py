@@ -33,6 +33,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Laps:
+    """Adds the time since the previous lap to ``stages[name]`` (operations.md
+    ``pac_processing_seconds{stage}``); the stages of a batch are sequential."""
+
+    def __init__(self, stages: dict[str, float]) -> None:
+        self.stages = stages
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = self.stages.get(name, 0.0) + now - self.last
+        self.last = now
+
+
 class BatchHandler:
     """Applies batches of one input topic to the state and the ledger."""
 
@@ -48,10 +62,13 @@ class BatchHandler:
     def handle(self, messages: Sequence[Message]) -> BatchOutcome:
         outcome = BatchOutcome(topic=messages[0].topic if messages else None)
         started = time.perf_counter()
+        lap = _Laps(outcome.stages)
         with self.ledger.unit_of_work() as uow:
             ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
             fresh = self._unseen(ctx, messages)
+            lap("ledger")  # the writer lock and the offsets read: database work
             decoded = [(m, decode(m.value, self._logical(m.topic))) for m in fresh]
+            lap("decode")
             events = [e for _m, e in decoded if not isinstance(e, Rejection)]
             ctx.cache.preload((e.event_id for e in events),
                               ((e.cycle, e.commune_code) for e in events
@@ -60,14 +77,17 @@ class BatchHandler:
                 self._one(ctx, message, event)
             assessments.release_pending(ctx)
             ctx.cache.flush()
+            lap("handle")
             for cycle_no, dirty in sorted(ctx.dirty.items()):
                 cycle = ctx.cache.cycle(cycle_no)
                 if self.defer_provisional and cycle is not None and cycle.status == "open":
                     outcome.provisional.add(cycle_no)
                 else:
                     cycles.refresh(ctx, cycle_no, dirty)
+            lap("allocation")
             self._track(ctx, fresh)
             uow.commit()
+        lap("ledger")
         outcome.seconds = time.perf_counter() - started
         return outcome
 

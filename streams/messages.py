@@ -28,6 +28,9 @@ class BatchOutcome:
     topic: str | None = None
     consumed: int = 0
     seconds: float = 0.0  # the database transaction, from begin to commit
+    #: Seconds per stage of the batch (decode, handle, allocation, ledger), for
+    #: ``pac_processing_seconds{stage}``; measured in the database thread.
+    stages: dict[str, float] = field(default_factory=dict)
     skipped: int = 0  # at or below the tracked offset: already committed earlier
     duplicates: int = 0  # same event_id, same payment_ref, same revision and content
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (topic, code)

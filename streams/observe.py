@@ -17,6 +17,8 @@ def report(observer: Observer, outcome: BatchOutcome) -> None:
         observer.duplicate(topic)
     if outcome.topic is not None:  # a batch of input (not a provisional round)
         observer.ledger_written(dict(outcome.ledger_kinds), outcome.seconds)
+    for stage, seconds in outcome.stages.items():
+        observer.stage_took(stage, seconds)
     for source, code in outcome.rejected:
         observer.rejected(source, code)
     for occurred_at in outcome.committed_events:
