@@ -6,11 +6,12 @@ with one exact redelivery and malformed messages of known codes, the closing, tw
 payments. Then one scrape must agree exactly with what was published, with the dead
 letters and the ledger the worker wrote, and with the offline ``compute_cycle``; lag is
 0 on every input partition, the ledger check reports 1, and 0 once the ledger is
-altered behind the worker's back.
+altered behind the worker's back. The worker logs JSON lines (``PAC_LOG_FORMAT``).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import sqlite3
@@ -107,7 +108,8 @@ def env(broker_url: str, tmp_path: Path) -> dict[str, str]:
     return {"PAC_BROKER_URL": f"kafka://{broker_url}",
             "PAC_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
             "PAC_TOPIC_PREFIX": f"mt{uuid.uuid4().hex[:10]}.",
-            "PAC_METRICS_PORT": str(free_port()), "PAC_LEDGER_VERIFY_INTERVAL": "1"}
+            "PAC_METRICS_PORT": str(free_port()), "PAC_LEDGER_VERIFY_INTERVAL": "1",
+            "PAC_LOG_FORMAT": "json"}
 
 
 @pytest.fixture
@@ -183,6 +185,17 @@ def test_metrics_match_what_the_worker_processed(env: dict[str, str], worker: Wo
     promtool_accepts(text)
     tamper(url)
     eventually(port, worker, lambda f: value(f, "pac_ledger_verify_ok") == 0)
+    assert_json_log(worker)
+
+
+def assert_json_log(worker: Worker) -> None:
+    """PAC_LOG_FORMAT=json: the worker's log records are JSON lines; the failed check
+    is one of them."""
+    lines = [line[line.index("{"):] for line in worker.log.read_text().splitlines()
+             if '{"ts"' in line]
+    records = [json.loads(line) for line in lines]
+    assert any(r["logger"] == "pac_grants.health" and r["level"] == "ERROR"
+               and "ledger verification failed" in r["message"] for r in records), lines
 
 
 def assert_money(found: Samples, reference: Reference) -> None:
