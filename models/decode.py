@@ -9,6 +9,7 @@ revisions, unknown communes, outstanding balances, ...) are the pipeline's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +33,7 @@ from pac_grants.rules.scoring import AssessmentInvalid, BigJsonInt, check_assess
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_STRING = 200
 MAX_DEPTH = 16
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CUSTOM_CODES = {"invalid_value", "value_out_of_range", "schema_violation"}
 
 
@@ -122,9 +124,8 @@ def _check_strings(value: object, path: str, depth: int = 0) -> None:
     """Bound every string (events.md: 200 characters) and the nesting depth."""
     if depth > MAX_DEPTH:
         raise _too_deep()
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        raise reject("schema_violation", f"{path or 'a string'} is {len(value)} characters "
-                     f"long; strings are limited to {MAX_STRING}", path or None)
+    if isinstance(value, str):
+        _check_string(value, path)
     if isinstance(value, dict):
         for key, item in value.items():
             _check_strings(key, path)
@@ -132,6 +133,17 @@ def _check_strings(value: object, path: str, depth: int = 0) -> None:
     elif isinstance(value, list):
         for n, item in enumerate(value):
             _check_strings(item, f"{path}.{n}", depth + 1)
+
+
+def _check_string(value: str, path: str) -> None:
+    where = path or "a string"
+    if len(value) > MAX_STRING:
+        raise reject("schema_violation", f"{where} is {len(value)} characters long; strings "
+                     f"are limited to {MAX_STRING}", path or None)
+    if _CONTROL.search(value):
+        raise reject("schema_violation", f"{where} contains a control character (U+0000 to "
+                     "U+001F other than tab and line breaks); text fields cannot hold them",
+                     path or None)
 
 
 def _validate(data: dict[str, Any], topic: str) -> InputEvent:
@@ -144,14 +156,26 @@ def _validate(data: dict[str, Any], topic: str) -> InputEvent:
     if event_type not in kinds:
         raise reject("unknown_event_type", f"event type {event_type!r} is not accepted on the "
                      f"{topic} topic (expected {', '.join(kinds)})", "event_type", event_type)
-    version = data.get("schema_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version != 1:
-        raise reject("unsupported_schema_version", f"schema_version {version} is not "
-                     "supported; this calculator reads version 1", "schema_version", version)
+    _check_version(data.get("schema_version", _ABSENT))
     try:
         return kinds[event_type].model_validate(data)  # type: ignore[return-value]
     except ValidationError as exc:
         raise _from_validation(exc) from None
+
+
+_ABSENT = object()
+
+
+def _check_version(version: object) -> None:
+    """Only the JSON integer 1 (events.md): ``true`` or ``"1"`` is not a version number."""
+    if version is _ABSENT:
+        raise reject("schema_violation", "field 'schema_version' is required", "schema_version")
+    if isinstance(version, bool) or not isinstance(version, int | Decimal):
+        raise reject("schema_violation", "schema_version must be the JSON integer 1",
+                     "schema_version", show(version))
+    if isinstance(version, Decimal) or version != 1:
+        raise reject("unsupported_schema_version", f"schema_version {version} is not "
+                     "supported; this calculator reads version 1", "schema_version", version)
 
 
 def _from_validation(exc: ValidationError) -> _Reject:

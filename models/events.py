@@ -61,7 +61,7 @@ def _timestamp(value: object) -> datetime:
 
 
 def _day(value: object) -> date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise _invalid("a date must be written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
@@ -87,7 +87,7 @@ def _budget(value: object) -> Decimal:
 
 
 def _payment(value: object) -> Decimal:
-    if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,16}(\.\d{1,2})?", value):
+    if not isinstance(value, str) or not re.fullmatch(r"-?[0-9]{1,16}(\.[0-9]{1,2})?", value):
         raise _invalid("amount_mad must be a decimal string with at most 2 decimals, "
                        'like "4500000.00"')
     amount = Decimal(value)
@@ -96,9 +96,12 @@ def _payment(value: object) -> Decimal:
     return amount
 
 
-def _positive(value: int) -> int:
-    if value < 1:
-        raise _out_of_range(f"{value} must be 1 or more")
+MAX_REVISION = 2**31 - 1  # a 32-bit column everywhere; no assessment is revised that often
+
+
+def _revision(value: int) -> int:
+    if not 1 <= value <= MAX_REVISION:
+        raise _out_of_range(f"{value} is outside [1, {MAX_REVISION}]")
     return value
 
 
@@ -116,7 +119,7 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Day = Annotated[date, BeforeValidator(_day)]
 WholeMad = Annotated[int, BeforeValidator(_whole_mad)]
 Cycle = StrictInt  # a cycle without a packaged ruleset is unknown_cycle (models.decode)
-Revision = Annotated[StrictInt, AfterValidator(_positive)]
+Revision = Annotated[StrictInt, AfterValidator(_revision)]
 
 
 class Event(BaseModel):

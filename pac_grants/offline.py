@@ -7,6 +7,7 @@ command can exit 2 with one clear sentence (interfaces.md).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -70,7 +71,7 @@ def _communes(reader: csv.DictReader[str], path: str | Path) -> Iterator[Commune
 
 def _count(row: Mapping[str, str], column: str, path: str | Path, line: int) -> int:
     text = row[column].strip()
-    if not text.isdigit():
+    if not re.fullmatch("[0-9]+", text):
         raise InputError(path, line, f"{column} {text!r} is not a whole number >= 0")
     return int(text)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ def _pools(values: Sequence[str]) -> dict[str, int]:
     pools: dict[str, int] = {}
     for value in values:
         window, _, amount = value.partition("=")
-        if not window or not amount.strip().isdigit():
+        if not window or not re.fullmatch("[0-9]+", amount.strip()):
             raise UsageProblem(f"--pool {value!r}: expected WINDOW=WHOLE_MAD, "
                                "e.g. --pool standard=1500000000")
         if window in pools:

@@ -124,3 +124,29 @@ def test_window_dependent_check_uses_the_named_window() -> None:
     grand = assessment(cycle=2024, indicators={"G1": 20, "G2": "0.07", "G3": 10, "G4": "0.5"})
     del grand["investment_budget_mad"]
     assert isinstance(decode(raw(grand), "assessments"), AssessmentSubmitted)
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    (commune(schema_version=True), "schema_violation"),
+    (commune(schema_version="1"), "schema_violation"),
+    (commune(name_fr="Agadir\u0000"), "schema_violation"),
+    (commune(region="a\x1bb"), "schema_violation"),
+    (assessment(revision=2**31), "value_out_of_range"),
+    (disbursement(amount_mad="\uff11\uff12\uff13"), "invalid_value"),
+    (disbursement(amount_mad="\u0661\u0662\u0663"), "invalid_value"),
+    (disbursement(paid_on="\uff12022-06-30"), "invalid_value"),
+])
+def test_values_a_database_or_a_reader_would_misread(data: dict[str, object], code: str) -> None:
+    topic = {"CommuneRegistered": "communes", "AssessmentSubmitted": "assessments",
+             "DisbursementExecuted": "disbursements"}[str(data["event_type"])]
+    assert rejected(raw(data), topic).code == code
+
+
+def test_schema_version_one_point_zero_is_another_version() -> None:
+    text = raw(commune()).replace(b'"schema_version": 1', b'"schema_version": 1.0')
+    assert rejected(text, "communes").code == "unsupported_schema_version"
+
+
+def test_tab_and_newline_are_text() -> None:
+    assert isinstance(decode(raw(commune(name_fr="Agadir\tTikiouine\n")), "communes"),
+                      CommuneRegistered)
