@@ -165,8 +165,8 @@ def test_metrics_match_what_the_worker_processed(env: dict[str, str], worker: Wo
         letters = Counter(d.code for d in ledger.dead_letters(limit=100))
         assert letters == Counter({code: n for (_t, code), n in expected_codes.items()})
         with ledger.reader() as conn:
-            kinds = dict(conn.execute(select(TRANSACTIONS.c.kind, func.count())
-                                      .group_by(TRANSACTIONS.c.kind)).all())
+            query = select(TRANSACTIONS.c.kind, func.count()).group_by(TRANSACTIONS.c.kind)
+            kinds: dict[str, int] = dict(conn.execute(query).tuples().all())
     finally:
         ledger.dispose()
     assert by_label(found, "pac_events_duplicate_total", "topic") == {
