@@ -1,7 +1,8 @@
 """A cycle's allocation table and a commune's explanation, for the finance page.
 
 The amounts come from recomputing the cycle over the pipeline's input state stored in
-the ledger's database (:mod:`pac_grants.api.recompute`: the inputs the worker used, so
+the ledger's database (:func:`streams.cycles.compute`, the worker's own selection of the
+counting assessments, read-only without a batch: the inputs the worker used, so
 a closed cycle's amounts equal the ledger's, ledger.md "Consistent with the rules"). A
 ledger without that state (filled by another writer) falls back to the latest stored
 allocation result of each window. Each row also carries what the ledger holds
@@ -16,22 +17,22 @@ from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
 from models.results import commune_json
-from pac_grants.api.recompute import cycle_inputs, recompute
 from pac_grants.ledger import reading, reference
 from pac_grants.ledger.errors import NotFound
 from pac_grants.ledger.money import fmt
 from pac_grants.rules.engine import CycleResult
 from pac_grants.rules.explain import explain
+from streams import cycles, state
 
 CENTIMES = 100
 
 
 def recomputed(conn: Connection, cycle: int) -> tuple[CycleResult, str] | None:
     """(result, status) over the pipeline's state, or None if it never saw the cycle."""
-    inputs = cycle_inputs(conn, cycle)
-    if inputs is None:
+    row = state.get_cycle(conn, cycle)
+    if row is None:
         return None
-    return recompute(conn, inputs), "final" if inputs.status == "closed" else "provisional"
+    return cycles.compute(conn, row), "final" if row.status == "closed" else "provisional"
 
 
 def allocation(conn: Connection, cycle: int) -> dict[str, Any]:
