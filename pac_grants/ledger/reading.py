@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from models.ledger import ACCOUNTS, POSTINGS, TRANSACTIONS
 
@@ -39,16 +39,9 @@ def allocated(
     connection: Connection, cycle: int, as_of: date | None = None
 ) -> dict[tuple[str | None, str], int]:
     """(window, commune) -> allocation + adjustments credited to payable (centimes)."""
-    statement = (
-        select(TX.c.window, ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
-        .select_from(POSTINGS)
-        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
-        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
-        .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING), ACCOUNTS.c.type == "payable")
-        .group_by(TX.c.window, ACCOUNTS.c.commune_code)
-    )
-    rows = connection.execute(_as_of(statement, as_of))
-    return {(window, code): int(total) for window, code, total in rows}
+    return _by_window_and_commune(
+        connection, as_of, TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING),
+        ACCOUNTS.c.type == "payable")
 
 
 def account_balances(
@@ -107,12 +100,20 @@ def disbursed(
     connection: Connection, cycle: int, as_of: date | None = None
 ) -> dict[tuple[str | None, str], int]:
     """(window of the transaction, commune) -> paid in the cycle (centimes)."""
+    return _by_window_and_commune(
+        connection, as_of, ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid")
+
+
+def _by_window_and_commune(
+    connection: Connection, as_of: date | None, *conditions: ColumnElement[bool]
+) -> dict[tuple[str | None, str], int]:
+    """Sum of the postings matching ``conditions`` by (transaction window, commune)."""
     statement = (
         select(TX.c.window, ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
         .select_from(POSTINGS)
         .join(TX, TX.c.id == POSTINGS.c.transaction_id)
         .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
-        .where(ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid")
+        .where(*conditions)
         .group_by(TX.c.window, ACCOUNTS.c.commune_code)
     )
     rows = connection.execute(_as_of(statement, as_of))
