@@ -43,6 +43,18 @@ def tansu_binary() -> str:
         raise EmbeddedBrokerError(str(exc)) from None
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM a child process, SIGKILL it if it has not ended after ``timeout``."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
     """Block until 127.0.0.1:port accepts a connection, or fail with the reason."""
     deadline = time.monotonic() + timeout
@@ -96,14 +108,8 @@ class EmbeddedTansu:
     def stop(self, timeout: float = 5.0) -> None:
         """Terminate the broker (SIGTERM, then SIGKILL after ``timeout``)."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        if process is not None:
+            terminate(process, timeout)
 
     def __enter__(self) -> EmbeddedTansu:
         return self.start()

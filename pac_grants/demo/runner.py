@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pac_grants.broker.publish import producer, send_all
-from pac_grants.broker.tansu import EmbeddedTansu, free_port
+from pac_grants.broker.tansu import EmbeddedTansu, free_port, terminate
 from pac_grants.broker.topics import create_topics, topic_name
 from pac_grants.demo.progress import Progress
 from pac_grants.ledger import Ledger
@@ -72,18 +71,7 @@ def worker(env: DemoEnv) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+        terminate(process, 20.0)
 
 
 def publish_phases(env: DemoEnv, program: Program, engine: object,
