@@ -137,10 +137,14 @@ def _from_database(cycle: int) -> CycleResult:
 
     from pac_grants.ledger import Ledger
     from pac_grants.ledger.database import describe_db_error
+    from pac_grants.ledger.errors import LedgerError
     from pac_grants.settings import get_settings
     from streams import cycles, state
 
-    ledger = Ledger.from_url(get_settings().database_url, must_exist=True)
+    try:
+        ledger = Ledger.from_url(get_settings().database_url, must_exist=True)
+    except LedgerError as exc:
+        raise UsageProblem(str(exc)) from None
     try:
         with ledger.engine.connect() as conn:
             row = state.get_cycle(conn, cycle)

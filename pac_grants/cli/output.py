@@ -63,11 +63,12 @@ def render_explanation(data: dict[str, Any]) -> str:
         a = data["assessment"]
         lines.append(f"  assessment {a['assessment_id']} revision {a['revision']} "
                      f"(event {a['event_id']})")
-    lines += [f"  condition {c['id']}: {c['value']}" for c in data["conditions"]]
+    verdict = {True: "met", False: "NOT met", None: "no assessment"}
+    lines += [f"  condition {c['id']}: {verdict[c['value']]}" for c in data["conditions"]]
     lines += [f"  indicator {i['id']} = {i['value']}: {i['points']}/{i['max_points']} points"
               for i in data["indicators"]]
-    lines.append(f"  score {data['score']} (min {data['min_score']}); eligible "
-                 f"{data['eligible']} {' '.join(data['reasons'])}")
+    standing = "eligible" if data["eligible"] else "not eligible: " + ", ".join(data["reasons"])
+    lines.append(f"  score {data['score']} (min {data['min_score']}); {standing}")
     lines.append(f"  weight {formula['weight']:,} of {formula['total_weight']:,}; pool "
                  f"{formula['pool']:,}; equal share {formula['equal_share']}; "
                  f"{formula['eligible_communes']} eligible")

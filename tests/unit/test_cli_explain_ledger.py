@@ -51,3 +51,14 @@ def test_explain_of_a_cycle_never_opened(database: str) -> None:
     result = CliRunner().invoke(main, ["explain", "--cycle", "2019", "--commune", "A1"])
     assert result.exit_code == 2
     assert "cycle 2019 was never opened" in result.stderr
+
+
+def test_explain_without_a_ledger_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAC_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["explain", "--cycle", "2021", "--commune", "A1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
