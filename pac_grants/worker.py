@@ -30,7 +30,8 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     from streams.app import create_app
 
     json_logs = settings.log_format == "json"
-    configure(json=json_logs, level=loglevel.upper(), settings=settings)
+    if json_logs:  # text: Faust installs its handler at start; until then only warnings
+        configure(json=True, level=loglevel.upper(), settings=settings)
     ledger = Ledger.from_url(settings.database_url)
     try:
         ledger.upgrade()
