@@ -26,14 +26,8 @@ from tests.hostile.baseline import (
 from tests.hostile.entry import FORMAT, SQL, Hostile
 
 BIG = "9" * 5000  # a JSON integer longer than Python's int parser takes by default
-NUL_NAME = ("decode accepts a U+0000 character in a string; PostgreSQL cannot store it, so "
-            "the worker exits with status 70 on the reference-data upsert (crash loop)")
-BIG_REVISION = ("decode accepts any revision >= 1; revision >= 2**31 overflows the "
-                "assessments.revision INTEGER column on PostgreSQL (>= 2**63 on SQLite): "
-                "the worker exits (70)")
-BOOL_VERSION = "decode accepts schema_version true (pydantic's lax Literal[1]: True == 1)"
-FULLWIDTH = ("decode accepts amount_mad in fullwidth digits (U+FF11..., they match \\d): a "
-             "payment; here the commune is unknown, so it is unknown_commune instead")
+HUGE_WHOLE = ("decode gives invalid_value to a whole number of MAD too long for int() "
+              "(a BigJsonInt); pool_mad 10**16 gets value_out_of_range, so should this")
 
 
 def _one(name: str, topic: str, body: Any, code: str,
@@ -59,8 +53,7 @@ def communes() -> list[Hostile]:
     return [_one(name, "communes", body, code, issue) for name, body, code, issue in [
         ("unknown field", reg("u", remarks="x"), "schema_violation", None),
         ("schema_version 2", reg("v", schema_version=2), "unsupported_schema_version", None),
-        ("schema_version true", reg("t", schema_version=True), "schema_violation",
-         BOOL_VERSION),
+        ("schema_version true", reg("t", schema_version=True), "schema_violation", None),
         ("negative population", reg("n", population=pop | {"2014": -1}),
          "value_out_of_range", None),
         ("population 10**12", reg("p", population=pop | {"2024": 10**12}),
@@ -73,8 +66,7 @@ def communes() -> list[Hostile]:
         ("name of 201 characters", reg("l", name_fr="A" * 201), "schema_violation", None),
         ("name of 60,000 characters", reg("h", name_fr="ب" * 30_000), "schema_violation",
          None),
-        ("U+0000 in a name", reg("z", name_fr="Agadir\u0000"), "schema_violation",
-         NUL_NAME),
+        ("U+0000 in a name", reg("z", name_fr="Agadir\u0000"), "schema_violation", None),
         ("lone surrogate in a name", _raw(reg("g"), "جماعة", "\\ud800"),
          "schema_violation", None),
         ("code of 33 characters", reg("c", code="1" * 33), "schema_violation", None),
@@ -93,33 +85,33 @@ def cycles() -> list[Hostile]:
         return event(f"pool:{name}", "cycles", "PoolAdjusted", cycle=cycle, window=window,
                      pool_mad=amount)
 
-    return [_one(name, "cycles", body, code) for name, body, code in [
+    return [_one(name, "cycles", body, code, issue) for name, body, code, issue in [
         ("second CycleOpened", opened(2021, {"standard": 1}, name=":again"),
-         "cycle_not_open"),
-        ("second CycleClosed", closed(2021, name=":again"), "cycle_not_open"),
-        ("window of another ruleset", pool("w", "grandes_communes"), "unknown_window"),
-        ("SQL as window", pool("sql", SQL), "unknown_window"),
-        ("format string as window", pool("fmt", FORMAT), "unknown_window"),
-        ("PoolAdjusted, cycle never opened", pool("n", cycle=2023), "unknown_cycle"),
-        ("CycleClosed, cycle never opened", closed(2022, name=":n"), "unknown_cycle"),
-        ("CycleClosed, no ruleset", closed(2031), "unknown_cycle"),
-        ("cycle 10**30", closed(10**30), "unknown_cycle"),
-        ("cycle as text", closed(2021, name=":t") | {"cycle": "2021"}, "schema_violation"),
-        ("negative pool", pool("neg", amount=-1), "value_out_of_range"),
-        ("pool 10**16", pool("big", amount=10**16), "value_out_of_range"),
+         "cycle_not_open", None),
+        ("second CycleClosed", closed(2021, name=":again"), "cycle_not_open", None),
+        ("window of another ruleset", pool("w", "grandes_communes"), "unknown_window", None),
+        ("SQL as window", pool("sql", SQL), "unknown_window", None),
+        ("format string as window", pool("fmt", FORMAT), "unknown_window", None),
+        ("PoolAdjusted, cycle never opened", pool("n", cycle=2023), "unknown_cycle", None),
+        ("CycleClosed, cycle never opened", closed(2022, name=":n"), "unknown_cycle", None),
+        ("CycleClosed, no ruleset", closed(2031), "unknown_cycle", None),
+        ("cycle 10**30", closed(10**30), "unknown_cycle", None),
+        ("cycle as text", closed(2021, name=":t") | {"cycle": "2021"}, "schema_violation", None),
+        ("negative pool", pool("neg", amount=-1), "value_out_of_range", None),
+        ("pool 10**16", pool("big", amount=10**16), "value_out_of_range", None),
         ("pool of 5000 digits", _raw(pool("huge"), '"pool_mad": 1', f'"pool_mad": {BIG}'),
-         "invalid_value"),
+         "value_out_of_range", HUGE_WHOLE),
         ("pool 1e400", _raw(pool("exp"), '"pool_mad": 1', '"pool_mad": 1e400'),
-         "invalid_value"),
-        ("pool as text", pool("txt", amount="1500000000"), "invalid_value"),
+         "invalid_value", None),
+        ("pool as text", pool("txt", amount="1500000000"), "invalid_value", None),
         ("pool 1.5", _raw(pool("frac"), '"pool_mad": 1', '"pool_mad": 1.5'),
-         "invalid_value"),
+         "invalid_value", None),
         ("ruleset of another cycle", opened(2022, {"standard": 1}) | {"ruleset_id": "papc-2021"},
-         "invalid_value"),
+         "invalid_value", None),
         ("unknown ruleset", opened(2022, {"standard": 1}, name=":r")
-         | {"ruleset_id": "papc-9999"}, "unknown_cycle"),
-        ("a window's pool missing", opened(2024, {"standard": 1}), "schema_violation"),
-        ("unknown field", closed(2021, name=":u") | {"window": FORMAT}, "schema_violation"),
+         | {"ruleset_id": "papc-9999"}, "unknown_cycle", None),
+        ("a window's pool missing", opened(2024, {"standard": 1}), "schema_violation", None),
+        ("unknown field", closed(2021, name=":u") | {"window": FORMAT}, "schema_violation", None),
     ]]
 
 
@@ -159,9 +151,9 @@ def assessments() -> list[Hostile]:
          "value_out_of_range", None),
         ("revision 0", assessment(A, 0, name=":r0"), "value_out_of_range", None),
         ("revision 2**31", assessment(B, 2**31, name=":r31"), "value_out_of_range",
-         BIG_REVISION),
+         None),
         ("revision 2**63", assessment(B, 2**63, name=":r63"), "value_out_of_range",
-         BIG_REVISION),
+         None),
         ("date 2022-02-30", rev3("d", assessed_on="2022-02-30"), "invalid_value", None),
         ("negative budget", rev3("nb", investment_budget_mad=-5), "value_out_of_range", None),
         ("budget NaN as text", rev3("bn", investment_budget_mad="NaN"), "invalid_value",
@@ -200,7 +192,7 @@ def disbursements() -> list[Hostile]:
         ("zero amount", pay("zero", "0.00"), "value_out_of_range", None),
         ("amount as a JSON number", pay("num", 4500000), "invalid_value", None),
         ("amount in fullwidth digits", pay("wide", "\uff11\uff12\uff13", code="99.999.99.99"),
-         "invalid_value", FULLWIDTH),
+         "invalid_value", None),
         ("payment_ref of 201 characters", payment("R" * 201, A, "1.00"),
          "schema_violation", None),
         ("paid_on 2022-13-45", pay("date") | {"paid_on": "2022-13-45"}, "invalid_value",
