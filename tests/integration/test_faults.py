@@ -89,7 +89,7 @@ class Killer:
             elif progress > self.base:
                 if self.restarted is not None:
                     self.recoveries.append(now - self.restarted)
-                self.kill_at = now + self.rng.uniform(0.2, 2.5)
+                self.kill_at = now + self.rng.uniform(0.1, 1.5)
             return
         if self.left == 0:
             return
