@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pac_grants.rules.scoring import BigJsonInt
 from pac_grants.rules.types import Assessment, Commune
 
 MAX_MAD = 10**15  # beyond any pool; keeps centimes inside a 64-bit integer column
@@ -70,6 +71,8 @@ def _day(value: object) -> date:
 
 
 def _whole_mad(value: object) -> int:
+    if isinstance(value, BigJsonInt):
+        raise _out_of_range(f"a {len(str(value))}-digit number is outside [0, {MAX_MAD}]")
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(f"{value} is not a whole number of MAD")
     if not 0 <= value <= MAX_MAD:
@@ -99,6 +102,12 @@ def _payment(value: object) -> Decimal:
 MAX_REVISION = 2**31 - 1  # a 32-bit column everywhere; no assessment is revised that often
 
 
+def _not_huge(value: object) -> object:
+    if isinstance(value, BigJsonInt):
+        raise _out_of_range(f"a {len(str(value))}-digit number is outside [1, {MAX_REVISION}]")
+    return value
+
+
 def _revision(value: int) -> int:
     if not 1 <= value <= MAX_REVISION:
         raise _out_of_range(f"{value} is outside [1, {MAX_REVISION}]")
@@ -106,6 +115,8 @@ def _revision(value: int) -> int:
 
 
 def _population(value: object) -> int:
+    if isinstance(value, BigJsonInt):
+        raise _out_of_range(f"a {len(str(value))}-digit number is outside [0, 1000000000]")
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(f"{value} is not a whole number of inhabitants")
     if not 0 <= value <= 10**9:
@@ -119,7 +130,7 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Day = Annotated[date, BeforeValidator(_day)]
 WholeMad = Annotated[int, BeforeValidator(_whole_mad)]
 Cycle = StrictInt  # a cycle without a packaged ruleset is unknown_cycle (models.decode)
-Revision = Annotated[StrictInt, AfterValidator(_revision)]
+Revision = Annotated[StrictInt, AfterValidator(_revision), BeforeValidator(_not_huge)]
 
 
 class Event(BaseModel):

@@ -26,8 +26,6 @@ from tests.hostile.baseline import (
 from tests.hostile.entry import FORMAT, SQL, Hostile
 
 BIG = "9" * 5000  # a JSON integer longer than Python's int parser takes by default
-HUGE_WHOLE = ("decode gives invalid_value to a whole number of MAD too long for int() "
-              "(a BigJsonInt); pool_mad 10**16 gets value_out_of_range, so should this")
 
 
 def _one(name: str, topic: str, body: Any, code: str,
@@ -100,7 +98,7 @@ def cycles() -> list[Hostile]:
         ("negative pool", pool("neg", amount=-1), "value_out_of_range", None),
         ("pool 10**16", pool("big", amount=10**16), "value_out_of_range", None),
         ("pool of 5000 digits", _raw(pool("huge"), '"pool_mad": 1', f'"pool_mad": {BIG}'),
-         "value_out_of_range", HUGE_WHOLE),
+         "value_out_of_range", None),
         ("pool 1e400", _raw(pool("exp"), '"pool_mad": 1', '"pool_mad": 1e400'),
          "invalid_value", None),
         ("pool as text", pool("txt", amount="1500000000"), "invalid_value", None),

@@ -150,3 +150,18 @@ def test_schema_version_one_point_zero_is_another_version() -> None:
 def test_tab_and_newline_are_text() -> None:
     assert isinstance(decode(raw(commune(name_fr="Agadir\tTikiouine\n")), "communes"),
                       CommuneRegistered)
+
+
+@pytest.mark.parametrize("field", ["pool_mad", "revision", "population"])
+def test_a_whole_number_too_long_to_parse_is_out_of_range(field: str) -> None:
+    digits = b"9" * 5000
+    if field == "pool_mad":
+        text = raw(event("PoolAdjusted", cycle=2021, window="standard", pool_mad=1))
+        topic, old = "cycles", b'"pool_mad": 1'
+    elif field == "revision":
+        text, topic, old = raw(assessment()), "assessments", b'"revision": 1'
+    else:
+        text, topic, old = raw(commune()), "communes", b'"2014": 421844'
+    huge = text.replace(old, old.rsplit(b" ", 1)[0] + b" " + digits)
+    assert huge != text
+    assert rejected(huge, topic).code == "value_out_of_range"
