@@ -79,6 +79,6 @@ def test_every_hostile_message_is_dead_lettered_and_the_ledger_is_unchanged(
 
 
 @pytest.mark.xfail(strict=True, reason="open findings of docs/reliability.md: see each "
-                   "entry's issue (the worker exits on PostgreSQL, or decode accepts)")
+                   "entry's issue (a code decode gives differently, a value it accepts)")
 def test_known_issues(env: dict[str, str], worker: Worker) -> None:
     _throw(env, worker, [h for h in CORPUS if h.issue is not None], timeout=60)
