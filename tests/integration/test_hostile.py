@@ -29,6 +29,7 @@ from tests.integration.pipeline_support import Worker, wait_processed
 
 pytestmark = pytest.mark.integration
 CORPUS = corpus()
+KNOWN = [h for h in CORPUS if h.issue is not None]
 
 
 @pytest.fixture
@@ -78,7 +79,8 @@ def test_every_hostile_message_is_dead_lettered_and_the_ledger_is_unchanged(
     assert "Traceback" not in worker.tail()
 
 
-@pytest.mark.xfail(strict=True, reason="open findings of docs/reliability.md: see each "
-                   "entry's issue (a code decode gives differently, a value it accepts)")
-def test_known_issues(env: dict[str, str], worker: Worker) -> None:
-    _throw(env, worker, [h for h in CORPUS if h.issue is not None], timeout=60)
+if KNOWN:  # open findings of docs/reliability.md (none at the moment)
+    @pytest.mark.xfail(strict=True, reason="open findings of docs/reliability.md: see each "
+                       "entry's issue")
+    def test_known_issues(env: dict[str, str], worker: Worker) -> None:
+        _throw(env, worker, KNOWN, timeout=60)

@@ -48,13 +48,12 @@ def test_decode_gives_the_single_message_code(hostile: Hostile) -> None:
     assert got.message and "\n" not in got.message
 
 
-@pytest.mark.parametrize("hostile", [h for h in KNOWN if "decode" in (h.issue or "")],
-                         ids=lambda h: h.name)
-@pytest.mark.xfail(strict=True, reason="known disagreement, see the entry's issue and "
-                   "docs/reliability.md 'Open findings'")
-def test_decode_known_disagreements(hostile: Hostile) -> None:
-    got = decode(hostile.value, hostile.topic)
-    assert isinstance(got, Rejection) and got.code == hostile.code
+def test_every_open_issue_still_disagrees() -> None:
+    """An entry marked with an ``issue`` is left out of the passing runs: it must really
+    still be open (decode does not give its code yet); once fixed, drop the mark."""
+    for hostile in KNOWN:
+        got = decode(hostile.value, hostile.topic)
+        assert not (isinstance(got, Rejection) and got.code == hostile.code), hostile.name
 
 
 def _baseline_feed() -> Feed:
