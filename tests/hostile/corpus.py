@@ -7,7 +7,7 @@ SQL and shell metacharacters, deeply nested JSON. The generic faults (not about 
 event) are sent to every input topic; the others to the topic of their event
 (tests/hostile/specific.py). The expected code is the one events.md implies; where
 ``models.decode`` or the pipeline currently disagrees, the entry says so in ``issue``
-(docs/reliability.md "Open findings"), so the disagreement stays visible and tested.
+(docs/reliability.md "Findings"), so the disagreement stays visible and tested.
 
 Every message is thrown at the state of tests/hostile/baseline.py, and none may change
 the ledger: each is dead-lettered once, and the worker keeps running.
