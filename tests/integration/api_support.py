@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from pac_grants.scenario import Program, generate_program
-from tests.integration.pipeline_support import Worker, cli, wait_processed
+from tests.integration.pipeline_support import Worker, cli, publish_phase, wait_processed
 
 SEED = 7301
 TOKEN = "api-integration-token"
@@ -56,12 +56,7 @@ def _run_program(root: Path, url: str, broker_url: str) -> None:
     sent: Counter[str] = Counter()
     try:
         for phase in sample.phases:
-            for entry in (f for f in manifest["files"] if f["phase"] == phase.name):
-                raw = ["--raw"] if phase.name == "malformed" else []
-                done = cli(env, "publish", "--topic", entry["topic"], *raw,
-                           str(files / entry["file"]))
-                assert done.returncode == 0, done.stderr
-                sent[f"{env['PAC_TOPIC_PREFIX']}{entry['topic']}.v1"] += entry["messages"]
+            publish_phase(env, files, manifest, phase.name, sent)
             wait_processed(url, dict(sent), worker)
     finally:
         assert worker.stop() == 0, worker.tail()

@@ -58,6 +58,17 @@ class Worker:
         return self.log.read_text(errors="replace")[-3000:]
 
 
+def publish_phase(env: dict[str, str], files: Path, manifest: dict[str, Any], phase: str,
+                  sent: Counter[str]) -> None:
+    """``pac-grants publish`` every file of one phase of ``Program.write_jsonl`` (the
+    malformed phase with ``--raw``), counting what each topic was sent in ``sent``."""
+    for entry in (f for f in manifest["files"] if f["phase"] == phase):
+        raw = ["--raw"] if phase == "malformed" else []
+        done = cli(env, "publish", "--topic", entry["topic"], *raw, str(files / entry["file"]))
+        assert done.returncode == 0, done.stderr
+        sent[f"{env['PAC_TOPIC_PREFIX']}{entry['topic']}.v1"] += entry["messages"]
+
+
 def processed(database_url: str) -> dict[str, int]:
     """Messages processed per topic: tracked offset + 1, summed over partitions."""
     engine = create_engine(database_url)

@@ -24,7 +24,13 @@ from pac_grants.broker.topics import topic_name
 from pac_grants.ledger import Ledger
 from pac_grants.scenario import Message, Program, generate_program
 from pac_grants.settings import Settings
-from tests.integration.pipeline_support import Reference, Worker, cli, wait_processed
+from tests.integration.pipeline_support import (
+    Reference,
+    Worker,
+    cli,
+    publish_phase,
+    wait_processed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -138,12 +144,7 @@ def test_sample_program_end_to_end(program: Program, env: dict[str, str], worker
     ledger = Ledger.from_url(database_url)
     try:
         for phase in program.phases:
-            for entry in (f for f in manifest["files"] if f["phase"] == phase.name):
-                raw = ["--raw"] if phase.name == "malformed" else []
-                done = cli(env, "publish", "--topic", entry["topic"], *raw,
-                           str(files / entry["file"]))
-                assert done.returncode == 0, done.stderr
-                sent[f"{env['PAC_TOPIC_PREFIX']}{entry['topic']}.v1"] += entry["messages"]
+            publish_phase(env, files, manifest, phase.name, sent)
             for message in phase.messages:
                 reference.apply(message)
             wait_processed(database_url, dict(sent), worker)

@@ -166,7 +166,7 @@ def test_metrics_match_what_the_worker_processed(env: dict[str, str], worker: Wo
         assert letters == Counter({code: n for (_t, code), n in expected_codes.items()})
         with ledger.reader() as conn:
             query = select(TRANSACTIONS.c.kind, func.count()).group_by(TRANSACTIONS.c.kind)
-            kinds: dict[str, int] = dict(conn.execute(query).tuples().all())
+            kinds: dict[str, int] = {str(kind): int(n) for kind, n in conn.execute(query)}
     finally:
         ledger.dispose()
     assert by_label(found, "pac_events_duplicate_total", "topic") == {
