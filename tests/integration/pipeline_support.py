@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from pac_grants.broker.tansu import terminate
 from pac_grants.rules.engine import compute_cycle
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from pac_grants.rules.types import Commune
@@ -37,21 +38,15 @@ def cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Com
 class Worker:
     """``pac-grants worker`` as a child process with its log in a file."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, loglevel: str = "warning") -> None:
         self.log = log
         with log.open("ab") as out:
-            self.process = subprocess.Popen([*CLI, "worker", "--loglevel", "warning"],
+            self.process = subprocess.Popen([*CLI, "worker", "--loglevel", loglevel],
                                             env=os.environ | env, stdout=out,
                                             stderr=subprocess.STDOUT)
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        terminate(self.process, 30)
         return self.process.returncode
 
     def tail(self) -> str:

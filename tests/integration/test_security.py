@@ -10,8 +10,6 @@ password must never appear in what the worker logs, even at debug level.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from pac_grants.broker.topics import topic_name
 from tests.hostile import baseline
 from tests.integration.fault_support import pipeline_env
-from tests.integration.pipeline_support import CLI, Worker, cli, wait_processed
+from tests.integration.pipeline_support import Worker, cli, wait_processed
 
 pytestmark = pytest.mark.integration
 USER, PASSWORD = "pac", "pac-secret"
@@ -64,22 +62,11 @@ def test_worker_and_publish_over_sasl(mechanism: str, sasl_broker_url: str, tmp_
     assert PASSWORD not in worker.log.read_text(errors="replace")
 
 
-class DebugWorker(Worker):
-    """pipeline_support's worker, logging at debug level (Kafka clients included)."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen([*CLI, "worker", "--loglevel", "debug"],
-                                            env=os.environ | env, stdout=out,
-                                            stderr=subprocess.STDOUT)
-
-
 def test_the_password_is_never_logged_at_debug_level(sasl_broker_url: str, tmp_path: Path
                                                      ) -> None:
     env = sasl_env(sasl_broker_url, f"sqlite:///{tmp_path / 'ledger.db'}", "PLAIN")
     assert cli(env, "topics", "create").returncode == 0
-    worker = DebugWorker(env, tmp_path / "debug.log")
+    worker = Worker(env, tmp_path / "debug.log", loglevel="debug")  # Kafka clients too
     try:
         first = baseline.phases()[0]
         path = tmp_path / "communes.jsonl"
