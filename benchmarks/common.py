@@ -20,6 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from pac_grants.broker.tansu import terminate
+
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from pac_grants.cli import main; main()"]
 
@@ -99,13 +101,7 @@ class Worker:
             raise SystemExit(f"benchmarks: the worker exited:\n{tail}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        terminate(self.process, 30)
 
 
 class Offsets:
