@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pac_grants.broker.publish import KEY_FIELDS
+
 A, B, C = "09.001.01.01", "01.001.01.01", "02.001.01.01"
 PAID_REF = "TGR-2022-HOSTILE-1"
 INDICATORS_2021: dict[str, Any] = {
@@ -22,8 +24,6 @@ INDICATORS_2021: dict[str, Any] = {
     "E2": False, "E3": 2}
 SOURCES = {"communes": "hcp-ref", "cycles": "dgct-programme", "assessments": "dgct-apa",
            "disbursements": "tgr"}
-KEY_FIELDS = {"communes": "code", "cycles": "cycle", "assessments": "commune_code",
-              "disbursements": "commune_code"}
 
 
 @dataclass(frozen=True)
