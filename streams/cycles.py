@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from models.results import published_json
+from pac_grants import money
 from pac_grants.ledger import reading, reference
 from pac_grants.ledger.posting import Kind, Posting, TransactionSpec
 from pac_grants.rules.engine import CycleResult, WindowResult, compute_cycle
@@ -29,8 +30,6 @@ from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from streams import state
 from streams.cache import BatchState, parsed_assessment
 from streams.context import BatchContext, Dirty
-
-CENTIMES = 100
 
 
 def compute(conn: Connection, cycle: state.CycleRow, cache: BatchState | None = None
@@ -89,7 +88,7 @@ def _window_spec(result: CycleResult, window: WindowResult,
                  current: dict[tuple[str | None, str], int], causes: tuple[str, ...],
                  effective: date, first: bool) -> TransactionSpec | None:
     wid, cycle = window.window.id, result.cycle
-    targets = {c.code: c.amount * CENTIMES for c in window.communes}
+    targets = {c.code: money.centimes(c.amount) for c in window.communes}
     held = {code: amount for (w, code), amount in current.items() if w == wid}
     diffs = {code: targets.get(code, 0) - held.get(code, 0)
              for code in sorted(set(targets) | set(held))}

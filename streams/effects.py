@@ -21,11 +21,11 @@ from models.events import (
     InputEvent,
     PoolAdjusted,
 )
+from pac_grants import money
 from pac_grants.ledger import reading
 from pac_grants.ledger.posting import Posting, TransactionSpec
 from streams import assessments, cycles, state
 from streams.context import BatchContext, Dirty
-from streams.cycles import CENTIMES
 
 DUPLICATE: Final = "duplicate"
 Outcome = Rejection | str | None
@@ -77,7 +77,7 @@ def apply_opened(ctx: BatchContext, event: CycleOpened) -> Outcome:
     state.open_cycle(ctx.conn, event.cycle, event.ruleset_id, pools, event.event_id)
     ctx.cache.refresh_cycle(event.cycle)
     for window, pool in sorted(pools.items()):
-        _envelope(ctx, event, window, pool * CENTIMES, f"pool of {window} opened")
+        _envelope(ctx, event, window, money.centimes(pool), f"pool of {window} opened")
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
     ctx.release_cycles.add(event.cycle)
     return None
@@ -96,7 +96,7 @@ def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
         return DUPLICATE
     state.set_pools(ctx.conn, event.cycle, cycle.pools | {event.window: event.pool_mad})
     ctx.cache.refresh_cycle(event.cycle)
-    _envelope(ctx, event, event.window, difference * CENTIMES,
+    _envelope(ctx, event, event.window, money.centimes(difference),
               f"pool of {event.window} set to {event.pool_mad} MAD")
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
     return None
@@ -139,7 +139,7 @@ def apply_disbursement(ctx: BatchContext, event: DisbursementExecuted) -> Outcom
     outstanding = reading.balance(ctx.conn, f"payable:{event.cycle}:{code}")
     if amount > outstanding:
         return Rejection("exceeds_outstanding", f"payment of {event.amount_mad} MAD exceeds "
-                         f"the outstanding {outstanding / CENTIMES:.2f} MAD of {code} "
+                         f"the outstanding {money.text(outstanding)} MAD of {code} "
                          f"in cycle {event.cycle}",
                          [{"field": "amount_mad", "value": str(event.amount_mad)}])
     state.add_disbursement(ctx.conn, event.payment_ref, event.cycle, code, amount,

@@ -17,14 +17,12 @@ from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
 from models.results import commune_json
+from pac_grants import money
 from pac_grants.ledger import reading, reference
 from pac_grants.ledger.errors import NotFound
-from pac_grants.ledger.money import fmt
 from pac_grants.rules.engine import CycleResult
 from pac_grants.rules.explain import explain
 from streams import cycles, state
-
-CENTIMES = 100
 
 
 def recomputed(conn: Connection, cycle: int) -> tuple[CycleResult, str] | None:
@@ -59,7 +57,7 @@ def explanation(conn: Connection, cycle: int, code: str) -> dict[str, Any]:
 
 
 def _mad(amount: int) -> str:
-    return fmt(int(amount) * CENTIMES)
+    return money.mad_text(int(amount))
 
 
 def _from_result(conn: Connection, result: CycleResult, status: str) -> dict[str, Any]:
@@ -112,8 +110,8 @@ def _row(result: dict[str, Any], names: dict[str, Any],
             "eligible": result["eligible"], "reasons": list(result["reasons"]),
             "failed_conditions": list(result["failed_conditions"]), "score": result["score"],
             "capped": result["capped"], "amount": _mad(result["amount"]),
-            "ledger_allocated": fmt(allocated), "paid": fmt(paid),
-            "outstanding": fmt(outstanding)}
+            "ledger_allocated": money.text(allocated), "paid": money.text(paid),
+            "outstanding": money.text(outstanding)}
 
 
 def _ledger_columns(conn: Connection, cycle: int) -> dict[str, tuple[int, int, int]]:

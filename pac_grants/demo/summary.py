@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from pac_grants import money
 from pac_grants.ledger import Ledger
-from pac_grants.ledger.money import fmt
 from pac_grants.scenario import Program
 
 Echo = Callable[[str], None]
@@ -35,7 +35,7 @@ def cycles_table(ledger: Ledger, echo: Echo) -> None:
 
 def _mad(centimes: int) -> str:
     """Whole MAD with thousands separators (amounts of the rules are whole dirhams)."""
-    text = fmt(centimes)
+    text = money.text(centimes)
     whole, _, cents = text.partition(".")
     return f"{int(whole):,}" + ("" if cents in ("", "00") else f".{cents}")
 
@@ -52,7 +52,7 @@ def offline_check(ledger: Ledger, program: Program) -> tuple[int, list[str]]:
                 got = held.get((window.window.id, commune.code), 0)
                 if got != commune.amount * 100:
                     differences.append(f"{cycle} {window.window.id} {commune.code}: ledger "
-                                       f"{fmt(got)}, offline {commune.amount}.00")
+                                       f"{money.text(got)}, offline {commune.amount}.00")
     return compared, differences
 
 

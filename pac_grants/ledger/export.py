@@ -20,8 +20,8 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
+from pac_grants import money
 from pac_grants.ledger.hashing import canonical_json, utc_iso
-from pac_grants.ledger.money import fmt
 from pac_grants.ledger.reading import ACCOUNTS, POSTINGS, TX
 
 TX_FIELDS = (
@@ -50,7 +50,7 @@ def rows(connection: Connection, cycle: int | None = None) -> Iterator[dict[str,
         record["effective_date"] = row["effective_date"].isoformat()
         record["written_at"] = utc_iso(row["written_at"])
         record["cause_event_ids"] = list(row["cause_event_ids"])
-        record["amount"] = fmt(int(row["amount"]))
+        record["amount"] = money.text(int(row["amount"]))
         yield record
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from pac_grants import money
 from pac_grants.ledger.errors import NotFound
-from pac_grants.ledger.money import fmt
 from pac_grants.ledger.reading import ACCOUNTS, ALLOCATING, POSTINGS, TX
 from pac_grants.ledger.views import commune_names
 
@@ -46,13 +46,13 @@ class StatementEntry:
             "window": self.window,
             "effective_date": self.effective_date.isoformat(),
             "reason": self.reason,
-            "allocated": fmt(self.allocated),
-            "paid": fmt(self.paid),
-            "outstanding": fmt(self.outstanding),
+            "allocated": money.text(self.allocated),
+            "paid": money.text(self.paid),
+            "outstanding": money.text(self.outstanding),
             "balance": {
-                "allocated": fmt(self.balance_allocated),
-                "paid": fmt(self.balance_paid),
-                "outstanding": fmt(self.balance_outstanding),
+                "allocated": money.text(self.balance_allocated),
+                "paid": money.text(self.balance_paid),
+                "outstanding": money.text(self.balance_outstanding),
             },
         }
 

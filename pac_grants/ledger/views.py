@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
+from pac_grants import money
 from pac_grants.ledger import reading
 from pac_grants.ledger.errors import NotFound
-from pac_grants.ledger.money import fmt
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,10 @@ class WindowSummary:
     def to_json(self) -> dict[str, Any]:
         return {
             "window": self.window,
-            "pool": fmt(self.pool),
-            "allocated": fmt(self.allocated),
-            "unallocated": fmt(self.unallocated),
-            "paid": fmt(self.paid),
+            "pool": money.text(self.pool),
+            "allocated": money.text(self.allocated),
+            "unallocated": money.text(self.unallocated),
+            "paid": money.text(self.paid),
             "eligible": self.eligible,
         }
 
@@ -66,9 +66,9 @@ class CommuneBalance:
         return {
             "code": self.code,
             "window": self.window,
-            "allocated": fmt(self.allocated),
-            "paid": fmt(self.paid),
-            "outstanding": fmt(self.outstanding),
+            "allocated": money.text(self.allocated),
+            "paid": money.text(self.paid),
+            "outstanding": money.text(self.outstanding),
             "name_fr": self.name_fr,
             "name_ar": self.name_ar,
         }

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from pac_grants import money
 from pac_grants.ledger import Ledger
-from pac_grants.ledger.money import fmt
 from tests.integration.api_support import TOKEN, ApiServer, pipeline_ledger
 
 pytestmark = pytest.mark.integration
@@ -114,7 +114,7 @@ def test_the_table_shows_the_ledger_amounts(browser: tuple[BrowserContext, Recor
     assert len(shown) == 103
     for code, row in shown.items():
         amount, in_ledger = row["amounts"][0], row["amounts"][1]
-        assert amount == in_ledger == fmt(allocated.get(code, 0)), code
+        assert amount == in_ledger == money.text(allocated.get(code, 0)), code
         assert row["cells"][8].replace(THIN, "") == amount  # the text shown, separators off
         if code in names:
             assert (row["cells"][1], row["cells"][2]) == names[code]

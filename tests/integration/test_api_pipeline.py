@@ -20,9 +20,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from pac_grants import money
 from pac_grants.api.db import read_only
 from pac_grants.ledger import Ledger
-from pac_grants.ledger.money import fmt
 from pac_grants.scenario import Program
 from tests.integration.api_support import AUTH, ApiServer, pipeline_ledger, program
 from tests.integration.pipeline_support import cli
@@ -91,14 +91,14 @@ def test_allocation_table_is_the_engine_over_the_final_inputs(
             assert set(got) == set(want)
             for key, c in want.items():
                 row = got[key]
-                assert row["amount"] == fmt(c.amount * 100), key
+                assert row["amount"] == money.text(c.amount * 100), key
                 assert (row["eligible"], row["score"], row["capped"]) == (
                     c.eligible, c.score, bool(c.share and c.share.capped)), key
                 assert (row["name_fr"], row["name_ar"]) == (c.commune.name_fr,
                                                             c.commune.name_ar)
             held = {k: v for k, v in ledger.allocated(cycle).items() if v}
             assert {k: r["ledger_allocated"] for k, r in got.items() if k in held} == {
-                k: fmt(v) for k, v in held.items()}
+                k: money.text(v) for k, v in held.items()}
             assert all(r["ledger_allocated"] == r["amount"] for r in got.values())
     finally:
         ledger.dispose()

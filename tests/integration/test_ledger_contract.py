@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import event, make_url, text
 
+from pac_grants import money
 from pac_grants.cli.ledger import db, ledger
 from pac_grants.ledger import (
     EmptyTransaction,
@@ -31,7 +32,6 @@ from pac_grants.ledger import (
     reading,
 )
 from pac_grants.ledger.hashing import GENESIS, transaction_hash
-from pac_grants.ledger.money import parse
 
 pytestmark = pytest.mark.integration
 
@@ -329,14 +329,14 @@ def test_export_round_trip_keeps_names_and_hashes(book: Ledger) -> None:
         tx["postings"].append({"account": r["account"], "amount": r["amount"]})
     for transactions in (list(from_csv.values()), json.loads(as_json.getvalue())["transactions"]):
         _assert_chain(transactions)
-    assert sum(parse(r["amount"]) for r in rows) == 0
+    assert sum(money.parse(r["amount"]) for r in rows) == 0
 
 
 def _assert_chain(transactions: list[dict[str, Any]]) -> None:
     prev = GENESIS
     for tx in transactions:
         row = {**tx, "written_at": datetime.fromisoformat(tx["written_at"])}
-        postings = [(p["account"], parse(p["amount"])) for p in tx["postings"]]
+        postings = [(p["account"], money.parse(p["amount"])) for p in tx["postings"]]
         assert tx["prev_hash"] == prev
         assert transaction_hash(row, postings, prev) == tx["hash"]
         prev = tx["hash"]

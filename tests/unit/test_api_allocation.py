@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from models.decode import parse_json
 from models.events import AssessmentSubmitted, CommuneRegistered
+from pac_grants import money
 from pac_grants.api import create_app
-from pac_grants.ledger.money import fmt
 from pac_grants.rules.engine import CycleResult, compute_cycle
 from pac_grants.rules.explain import explain
 from pac_grants.rules.ruleset import packaged_ruleset
@@ -80,12 +80,12 @@ def test_a_closed_cycle_equals_the_ledger_and_the_engine(feed: Feed) -> None:
     allocated = feed.allocated(2021)
     table = rows(body)
     assert {code: r["amount"] for code, r in table.items()} == {
-        code: fmt(allocated.get(code, 0) * 100) for code in (A, B, C)}
+        code: money.text(allocated.get(code, 0) * 100) for code in (A, B, C)}
     assert all(r["amount"] == r["ledger_allocated"] for r in table.values())
     assert table[A]["paid"] == "1000.50"
     assert table[A]["name_ar"] == "أكادير" and table[A]["region"] == "Souss-Massa"
     [window] = body["windows"]
-    assert window["allocated"] == fmt(sum(allocated.values()) * 100)
+    assert window["allocated"] == money.text(sum(allocated.values()) * 100)
     stored = feed.ledger.latest_allocation_result(2021, "standard")  # what the worker published
     assert stored is not None and stored.status == "final"
     assert body["inputs_digest"] == stored.inputs_digest == offline().inputs_digest
@@ -99,7 +99,8 @@ def test_the_explanation_is_rules_s7_over_the_recomputed_cycle(feed: Feed) -> No
     body = get(api, f"/cycles/2021/communes/{A}/explanation")
     expected = explain(offline(), A)
     assert expected is not None
-    assert body["amount"] == fmt(expected["amount"] * 100) == fmt(feed.allocated(2021)[A] * 100)
+    assert body["amount"] == money.mad_text(expected["amount"])
+    assert body["amount"] == money.mad_text(feed.allocated(2021)[A])
     assert body["formula"]["pool"] == "10000000.00"
     for key in ("conditions", "indicators", "score", "reasons", "summary", "assessment",
                 "ruleset", "inputs_digest", "population"):

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pac_grants import money
 from pac_grants.ledger.hashing import GENESIS, canonical_json, transaction_hash
-from pac_grants.ledger.money import fmt, parse
 
 ROW: dict[str, Any] = {
     "id": "allocation:2021:standard", "sequence": 7, "kind": "allocation", "cycle": 2021,
@@ -48,10 +48,10 @@ def test_canonical_json_keeps_arabic_and_sorts_keys() -> None:
 
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_money_strings_round_trip(centimes: int) -> None:
-    text = fmt(centimes)
-    assert parse(text) == centimes
+    text = money.text(centimes)
+    assert money.parse(text) == centimes
     assert text.split(".")[1].__len__() == 2
 
 
 def test_money_examples() -> None:
-    assert (fmt(450000000), fmt(-5), fmt(0)) == ("4500000.00", "-0.05", "0.00")
+    assert (money.text(450000000), money.text(-5), money.text(0)) == ("4500000.00", "-0.05", "0.00")

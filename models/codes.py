@@ -1,0 +1,53 @@
+"""The closed vocabularies of the contract, each spelled once (docs/events.md, docs/ledger.md).
+
+String enums, so a member is its own wire value (``DeadLetterCode.STALE_REVISION ==
+"stale_revision"``) and JSON, SQL and log lines need no conversion.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DeadLetterCode(StrEnum):
+    """Why an input message was refused: the ``error.code`` of a dead letter."""
+
+    # decided from the message alone (models.decode)
+    MALFORMED_JSON = "malformed_json"
+    SCHEMA_VIOLATION = "schema_violation"
+    UNKNOWN_EVENT_TYPE = "unknown_event_type"
+    UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
+    MESSAGE_TOO_LARGE = "message_too_large"
+    INVALID_VALUE = "invalid_value"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
+    MISSING_CONDITION = "missing_condition"
+    MISSING_INDICATOR = "missing_indicator"
+    UNKNOWN_CONDITION = "unknown_condition"
+    UNKNOWN_INDICATOR = "unknown_indicator"
+    UNKNOWN_WINDOW = "unknown_window"
+    # decided against the state (streams/)
+    UNKNOWN_CYCLE = "unknown_cycle"
+    UNKNOWN_COMMUNE = "unknown_commune"
+    STALE_REVISION = "stale_revision"
+    CONFLICTING_REVISION = "conflicting_revision"
+    CYCLE_NOT_OPEN = "cycle_not_open"
+    CYCLE_NOT_CLOSED = "cycle_not_closed"
+    EXCEEDS_OUTSTANDING = "exceeds_outstanding"
+
+
+class TransactionKind(StrEnum):
+    """The kinds of ledger transactions (docs/ledger.md "Transactions")."""
+
+    ENVELOPE = "envelope"
+    ALLOCATION = "allocation"
+    ADJUSTMENT = "adjustment"
+    DISBURSEMENT = "disbursement"
+
+
+class AccountType(StrEnum):
+    """The first part of an account name (docs/ledger.md "Accounts")."""
+
+    FUNDING = "funding"
+    POOL = "pool"
+    PAYABLE = "payable"
+    PAID = "paid"
