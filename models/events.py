@@ -23,6 +23,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -124,13 +125,38 @@ def _population(value: object) -> int:
     return value
 
 
+# Each type that a custom validator checks states its JSON Schema beside it, so that the
+# published schemas (docs/schemas/, ``pac-grants schema``) say what the validator enforces.
 Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-EventId = Annotated[str, BeforeValidator(_event_id)]
-Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
-Day = Annotated[date, BeforeValidator(_day)]
-WholeMad = Annotated[int, BeforeValidator(_whole_mad)]
+CommuneCode = Annotated[StrictStr, Field(min_length=1, max_length=32)]
+EventId = Annotated[str, BeforeValidator(_event_id), WithJsonSchema(
+    {"type": "string", "format": "uuid", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-"
+     "[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"})]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp), WithJsonSchema(
+    {"type": "string", "format": "date-time", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]"
+     "[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"})]
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema(
+    {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})]
+WholeMad = Annotated[int, BeforeValidator(_whole_mad), WithJsonSchema(
+    {"type": "integer", "minimum": 0, "maximum": MAX_MAD})]
 Cycle = StrictInt  # a cycle without a packaged ruleset is unknown_cycle (models.decode)
-Revision = Annotated[StrictInt, AfterValidator(_revision), BeforeValidator(_not_huge)]
+Revision = Annotated[StrictInt, AfterValidator(_revision), BeforeValidator(_not_huge),
+                     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_REVISION})]
+Inhabitants = Annotated[int, BeforeValidator(_population), WithJsonSchema(
+    {"type": "integer", "minimum": 0, "maximum": 10**9})]
+BudgetMad = Annotated[Decimal, BeforeValidator(_budget), WithJsonSchema(
+    {"type": "number", "minimum": 0, "maximum": MAX_MAD})]
+#: A decimal string > 0 with at most 2 decimals, at most MAX_MAD (``_payment``).
+PaymentMad = Annotated[Decimal, BeforeValidator(_payment), WithJsonSchema(
+    {"type": "string", "pattern": "^(?!0+(\\.0{1,2})?$)([0-9]{1,15}(\\.[0-9]{1,2})?"
+     "|1000000000000000(\\.0{1,2})?)$"})]
+# Checked against the cycle's ruleset by models.decode (missing, unknown, wrong type).
+_IDS = {"minLength": 1, "maxLength": 200}
+Conditions = Annotated[dict[Text, Any], WithJsonSchema(
+    {"type": "object", "propertyNames": _IDS, "additionalProperties": {"type": "boolean"}})]
+Indicators = Annotated[dict[Text, Any], WithJsonSchema(
+    {"type": "object", "propertyNames": _IDS,
+     "additionalProperties": {"type": ["boolean", "number", "string"]}})]
 
 
 class Event(BaseModel):
@@ -148,13 +174,13 @@ class Event(BaseModel):
 class Population(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    census_2014: Annotated[int, BeforeValidator(_population)] = Field(alias="2014")
-    census_2024: Annotated[int, BeforeValidator(_population)] = Field(alias="2024")
+    census_2014: Inhabitants = Field(alias="2014")
+    census_2024: Inhabitants = Field(alias="2024")
 
 
 class CommuneRegistered(Event):
     event_type: Literal["CommuneRegistered"]
-    code: Annotated[StrictStr, Field(min_length=1, max_length=32)]
+    code: CommuneCode
     name_fr: Text
     name_ar: Text
     region: Text
@@ -191,13 +217,13 @@ class AssessmentSubmitted(Event):
     event_type: Literal["AssessmentSubmitted"]
     assessment_id: Text
     cycle: Cycle
-    commune_code: Annotated[StrictStr, Field(min_length=1, max_length=32)]
+    commune_code: CommuneCode
     revision: Revision
     assessed_on: Day
     assessor: Text
-    investment_budget_mad: Annotated[Decimal, BeforeValidator(_budget)] | None = None
-    conditions: dict[Text, Any]
-    indicators: dict[Text, Any] = Field(default_factory=dict)
+    investment_budget_mad: BudgetMad | None = None
+    conditions: Conditions
+    indicators: Indicators = Field(default_factory=dict)
 
     def to_domain(self) -> Assessment:
         return Assessment(self.event_id, self.assessment_id, self.cycle, self.commune_code,
@@ -209,8 +235,8 @@ class DisbursementExecuted(Event):
     event_type: Literal["DisbursementExecuted"]
     payment_ref: Text
     cycle: Cycle
-    commune_code: Annotated[StrictStr, Field(min_length=1, max_length=32)]
-    amount_mad: Annotated[Decimal, BeforeValidator(_payment)]
+    commune_code: CommuneCode
+    amount_mad: PaymentMad
     paid_on: Day
 
     @property

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dlq": ("pac_grants.cli.stream:dlq", "List dead letters; replay them to their source."),
     "demo": ("pac_grants.cli.demo:demo", "The sample program end to end on an embedded broker."),
     "api": ("pac_grants.cli.api:api", "The read API and web page over the ledger (finance)."),
+    "schema": ("pac_grants.cli.schema:schema",
+               "JSON Schema of an input event; AsyncAPI of the topics."),
 }
 
 
