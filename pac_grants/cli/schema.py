@@ -2,7 +2,7 @@
 
 The same documents as docs/schemas/ and docs/asyncapi.yaml, generated from the installed
 models, so a publisher without the repository validates against exactly what this
-calculator accepts (docs/events.md "Schemas").
+calculator accepts (docs/events.md s13).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JSON Schema of the records the calculator publishes (docs/events.md "Outputs").
+"""JSON Schema of the records the calculator publishes (docs/events.md s8).
 
 Outputs have no pydantic model (they are built as plain JSON by models/results.py and
 streams/deadletters.py), so their schemas are written here and checked against real

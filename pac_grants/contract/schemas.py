@@ -77,7 +77,7 @@ def _describe(schema: dict[str, Any], event_type: str) -> None:
 
 
 def _bound_strings(node: Any) -> None:
-    """models.decode bounds every string, keys included (docs/events.md "Envelope")."""
+    """models.decode bounds every string, keys included (docs/events.md s2)."""
     if isinstance(node, dict):
         types = node.get("type")
         is_string = types == "string" or (isinstance(types, list) and "string" in types)
