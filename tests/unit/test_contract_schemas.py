@@ -97,12 +97,12 @@ def test_the_records_the_calculator_publishes_fit_the_output_schemas() -> None:
     feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
     feed.batch([feed.message("assessments", b"\xff{", key="A"),
                 feed.message("communes", b"x" * 70_000, key="B")])
-    schemas = {f"pac.{topic}.v1": schema for topic, messages in OUTPUT_MESSAGES.items()
-               for _name, schema, _key in messages}
+    schemas = {f"pac.{topic}.v1": {"anyOf": [schema for _name, schema, _key in messages]}
+               for topic, messages in OUTPUT_MESSAGES.items()}
     with feed.ledger.engine.connect() as conn:
         records = [(topic, json.loads(value)) for _i, topic, _k, value in state.pending(conn)]
     seen = {topic for topic, _ in records}
-    assert seen == {"pac.allocations.v1", "pac.dead-letters.v1"}
+    assert {"pac.allocations.v1", "pac.dead-letters.v1"} <= seen <= set(schemas)
     for topic, record in records:
         jsonschema.Draft7Validator(schemas[topic]).validate(record)
     assert any(r.get("status") == "final" for _, r in records)
