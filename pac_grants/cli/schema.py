@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import click
 
+from pac_grants.cli.errors import usage
 from pac_grants.contract import asyncapi_document, event_schema, input_events, topic_of
 from pac_grants.contract.files import json_text, yaml_text
-
-#: Exit code of a user mistake (an unknown event), as click's own usage errors.
-USAGE = 2
-
-
-class UnknownEvent(click.ClickException):
-    """One line on stderr, exit 2."""
-
-    exit_code = USAGE
 
 
 @click.command("schema")
@@ -34,13 +26,13 @@ def schema(event: str | None, asyncapi: bool, topic_prefix: str) -> None:
     Without EVENT: the input events, topic by topic. Exit 2 for an unknown event.
     """
     if asyncapi and event:
-        raise UnknownEvent("give an EVENT or --asyncapi, not both")
+        raise usage("give an EVENT or --asyncapi, not both")
     if asyncapi:
         click.echo(yaml_text(asyncapi_document(topic_prefix, inline=True)), nl=False)
     elif event is None:
         click.echo(_listing(topic_prefix), nl=False)
     elif event not in input_events():
-        raise UnknownEvent(f"unknown event {event!r} (events: {', '.join(input_events())})")
+        raise usage(f"unknown event {event!r} (events: {', '.join(input_events())})")
     else:
         click.echo(json_text(event_schema(event)), nl=False)
 
