@@ -33,6 +33,15 @@ class DeadLetterCode(StrEnum):
     CYCLE_NOT_OPEN = "cycle_not_open"
     CYCLE_NOT_CLOSED = "cycle_not_closed"
     EXCEEDS_OUTSTANDING = "exceeds_outstanding"
+    # the approval lifecycle (docs/events.md "Lifecycle")
+    CYCLE_CLOSED = "cycle_closed"
+    CYCLE_NOT_NOTIFIED = "cycle_not_notified"
+    COMPLAINT_LATE = "complaint_late"
+    COMPLAINTS_OPEN = "complaints_open"
+    COMPLAINT_WINDOW_OPEN = "complaint_window_open"
+    UNKNOWN_COMPLAINT = "unknown_complaint"
+    PAID_BEFORE_APPROVAL = "paid_before_approval"
+    INPUTS_CHANGED = "inputs_changed"
 
 
 class TransactionKind(StrEnum):
@@ -51,3 +60,26 @@ class AccountType(StrEnum):
     POOL = "pool"
     PAYABLE = "payable"
     PAID = "paid"
+
+
+class CycleState(StrEnum):
+    """Where a cycle is in its life (docs/events.md "Cycle states")."""
+
+    OPEN = "open"
+    NOTIFIED = "notified"
+    APPROVED = "approved"
+    REOPENED = "reopened"
+
+
+class ResultStatus(StrEnum):
+    """The ``status`` of a record on ``pac.allocations.v1``."""
+
+    PROVISIONAL = "provisional"
+    NOTIFIED = "notified"
+    FINAL = "final"
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"

@@ -18,15 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from models.events import (
-    TOPIC_EVENTS,
     AssessmentSubmitted,
-    CycleClosed,
     CycleOpened,
-    DisbursementExecuted,
     Event,
-    InputEvent,
     PoolAdjusted,
 )
+from models.topics import TOPIC_EVENTS, InputEvent
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset, packaged_ruleset_by_id
 from pac_grants.rules.scoring import AssessmentInvalid, BigJsonInt, check_assessment, show
 
@@ -193,13 +190,13 @@ def _from_validation(exc: ValidationError) -> _Reject:
 
 
 def _check_rules(event: Event, ruleset_for: RulesetFor) -> None:
-    if not isinstance(event, CycleOpened | PoolAdjusted | CycleClosed | AssessmentSubmitted
-                      | DisbursementExecuted):
+    cycle = getattr(event, "cycle", None)
+    if cycle is None:  # CommuneRegistered: no cycle, no ruleset
         return
-    ruleset = ruleset_for(event.cycle)
+    ruleset = ruleset_for(cycle)
     if ruleset is None:
-        raise reject("unknown_cycle", f"cycle {event.cycle} has no ruleset in this calculator",
-                     "cycle", event.cycle)
+        raise reject("unknown_cycle", f"cycle {cycle} has no ruleset in this calculator",
+                     "cycle", cycle)
     if isinstance(event, CycleOpened):
         _check_opening(event, ruleset)
     elif isinstance(event, PoolAdjusted) and ruleset.window(event.window) is None:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from models import deadletters
-from models.codes import TransactionKind
+from models.codes import CycleState, TransactionKind
 from pac_grants import money
 
 
@@ -56,6 +56,9 @@ class WindowSummary(Response):
 class CycleSummary(Response):
     cycle: int
     status: str  # "closed" once the cycle has an allocation transaction, else "open"
+    state: CycleState  # docs/events.md "Cycle states"
+    closed_on: date | None = None  # the last approval's
+    decision_ref: str | None = None
     windows: list[WindowSummary]
 
 
@@ -172,7 +175,7 @@ class RulesetRef(Response):
 
 class Allocation(Response):
     cycle: int
-    status: Literal["provisional", "final"]
+    status: Literal["provisional", "notified", "final"]
     source: Literal["recomputed", "stored"] = Field(
         description="recomputed from the pipeline's input state, or the latest stored result"
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Integer,
     LargeBinary,
@@ -36,16 +37,60 @@ communes = Table(
     Column("digest", String(64), nullable=False),
 )
 
-#: One row per opened cycle: ruleset, pools (JSON ``{window: MAD}``), status.
+#: One row per opened cycle: its ruleset (the content, stored at opening and used for
+#: good), pools (JSON ``{window: MAD}``), and its life (docs/events.md "Cycle states"):
+#: ``state``, the number of approvals so far, and the dates and decisions of each step.
 cycles = Table(
     "pipeline_cycles", metadata,
     Column("cycle", Integer, primary_key=True),
     Column("ruleset_id", String(64), nullable=False),
     Column("pools", Text, nullable=False),
-    Column("status", String(8), nullable=False),  # open | closed
+    Column("state", String(16), nullable=False),  # open | notified | approved | reopened
     Column("opened_event_id", String(36), nullable=False),
     Column("closed_event_id", String(36)),
     Column("closed_at", DateTime(timezone=True)),
+    Column("ruleset_document", Text),  # canonical JSON of the ruleset (its digest's input)
+    Column("opened_on", Date),
+    Column("approvals", Integer, nullable=False),
+    Column("notified_on", Date),
+    Column("complaint_deadline", Date),
+    Column("closed_on", Date),  # the last approval's
+    Column("first_closed_on", Date),
+    Column("decision_ref", String(200)),
+    Column("approved_by", String(200)),
+    Column("reopened_on", Date),
+    Column("reopen_ref", String(200)),
+    Column("reopen_reason", String(200)),
+)
+
+#: Complaints of the register (docs/events.md "Complaints"): lodged, then decided.
+complaints = Table(
+    "pipeline_complaints", metadata,
+    Column("complaint_id", String(200), primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("commune_code", String(32), nullable=False),
+    Column("lodged_on", Date, nullable=False),
+    Column("subjects", Text, nullable=False),  # JSON list of ids
+    Column("summary", String(200)),
+    Column("event_id", String(36), nullable=False),
+    Column("digest", String(64), nullable=False),  # content without the envelope
+    Column("decided_on", Date),
+    Column("outcome", String(16)),  # upheld | rejected
+    Column("revision", Integer),  # the correcting revision of an upheld complaint
+    Column("decision_event_id", String(36)),
+    Column("decision_digest", String(64)),
+)
+
+#: The commune data an approval used, per cycle (docs/events.md "Frozen reference data"):
+#: the payload of the commune's ``CommuneRegistered`` then, and its window.
+frozen_communes = Table(
+    "pipeline_frozen_communes", metadata,
+    Column("cycle", Integer, primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("window", String(64)),
 )
 
 #: Every accepted revision of an assessment. ``status``: ``held`` (its commune or cycle

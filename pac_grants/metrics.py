@@ -68,6 +68,8 @@ class Metrics:
     last_processed_timestamp_seconds: Gauge
     build_info: Gauge
     ledger_verify_ok: Gauge
+    cycle_state: Gauge
+    complaints_open: Gauge
 
     @classmethod
     def create(
@@ -167,6 +169,13 @@ def _gauges(reg: CollectorRegistry) -> dict[str, Gauge]:
         "build_info": gauge("pac_build_info", "Always 1; the running version.", ("version",)),
         "ledger_verify_ok": gauge(
             "pac_ledger_verify_ok", "1 if the last ledger verification passed, 0 if not."
+        ),
+        "cycle_state": gauge(
+            "pac_cycle_state", "1 for the state a cycle is in (open, notified, approved, "
+            "reopened), 0 for the others.", ("cycle", "state")
+        ),
+        "complaints_open": gauge(
+            "pac_complaints_open", "Complaints of a cycle not decided yet.", ("cycle",)
         ),
     }
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from models.codes import CycleState
 from pac_grants.metrics import Metrics
 
 Amount = int | Decimal | Fraction
@@ -94,6 +95,13 @@ class Observer:
         self.metrics.consumer_lag_messages.labels(topic=topic, partition=str(partition)).set(
             max(0, messages)
         )
+
+    def cycle_life(self, cycle: int | str, state: str, complaints_open: int) -> None:
+        """A cycle's state and its complaints not decided (docs/events.md "Lifecycle")."""
+        for known in CycleState:
+            self.metrics.cycle_state.labels(cycle=str(cycle), state=known).set(
+                1 if known == state else 0)
+        self.metrics.complaints_open.labels(cycle=str(cycle)).set(complaints_open)
 
     def verified(self, ok: bool) -> None:
         """Result of the last ledger verification (ledger.md "Guarantees")."""

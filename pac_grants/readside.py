@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from models.codes import CycleState
 from models.decode import parse_json
 from models.events import AssessmentSubmitted, CommuneRegistered
 from pac_grants.ledger import AssessmentRow, CycleRow, NotFound, StateView, StoredCommune
 from pac_grants.rules.engine import CycleResult, compute_cycle
-from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id
+from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id, stored_ruleset
 from pac_grants.rules.types import Assessment, Commune
 
 CACHE_LIMIT = 500_000  # parsed values kept across calls; cleared beyond (memory bound)
@@ -46,7 +47,7 @@ class CycleInputs:
     communes: tuple[Commune, ...]
     assessments: Mapping[str, Assessment]  # the counting one per commune code
     pools: Mapping[str, int]  # MAD per window
-    status: str
+    state: CycleState
 
 
 def commune(stored: StoredCommune) -> Commune:
@@ -80,18 +81,47 @@ def stored_cycle(stored: Stored, number: int) -> CycleRow:
     return row
 
 
+def ruleset_of(row: CycleRow) -> Ruleset:
+    """The rules the cycle opened with, for good (docs/rules.md "Rulesets")."""
+    if row.ruleset_document:
+        return stored_ruleset(row.ruleset_document)
+    return packaged_ruleset_by_id(row.ruleset_id)
+
+
+def registry(stored: Stored, row: CycleRow) -> list[StoredCommune]:
+    """The commune data that counts for the cycle: frozen at its last approval while it is
+    approved (docs/events.md "Frozen reference data"), else the latest registered."""
+    if row.approved:
+        frozen = stored.state.frozen_communes(row.cycle)
+        if frozen:
+            return [commune_row for commune_row, _window in frozen.values()]
+    return list(stored.state.communes().values())
+
+
+def placed_communes(stored: Stored, row: CycleRow) -> list[tuple[StoredCommune, str | None]]:
+    """The current communes with their window in the cycle (what an approval freezes)."""
+    ruleset = ruleset_of(row)
+    placed = []
+    for entry in stored.state.communes().values():
+        population = commune(entry).population.get(ruleset.population_census, 0)
+        window = ruleset.window_of(population)
+        placed.append((entry, None if window is None else window.id))
+    return placed
+
+
 def cycle_inputs(stored: Stored, number: int) -> CycleInputs:
-    """The inputs that count: every registered commune, the highest counted revision per
+    """The inputs that count: the cycle's commune data, the highest counted revision per
     commune, and the held assessments of communes not registered yet (so that the result
-    lists them, docs/events.md "allocation results")."""
+    lists them, docs/events.md "Allocation results")."""
     row = stored_cycle(stored, number)
     rows = dict(stored.state.counted(number))
-    for held in sorted(stored.state.held(cycles=[number]), key=lambda r: r.revision):
-        rows[held.commune_code] = held
-    communes = tuple(commune(c) for c in stored.state.communes().values())
-    return CycleInputs(number, packaged_ruleset_by_id(row.ruleset_id), communes,
+    if not row.approved:
+        for held in sorted(stored.state.held(cycles=[number]), key=lambda r: r.revision):
+            rows[held.commune_code] = held
+    communes = tuple(commune(c) for c in registry(stored, row))
+    return CycleInputs(number, ruleset_of(row), communes,
                        {code: assessment(r) for code, r in rows.items()}, dict(row.pools),
-                       row.status)
+                       row.state)
 
 
 def cycle_result(stored: Stored, number: int) -> CycleResult:

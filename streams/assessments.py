@@ -13,17 +13,18 @@ import hashlib
 import json
 from collections.abc import Iterable
 
+from models.codes import DeadLetterCode
 from models.decode import Rejection, parse_json
 from models.events import AssessmentSubmitted
 from pac_grants.ledger import AssessmentRow, CycleRow
-from pac_grants.rules.ruleset import packaged_ruleset_by_id
+from pac_grants.readside import ruleset_of
 from pac_grants.rules.scoring import AssessmentInvalid, check_assessment
 from streams import deadletters
 from streams.context import BatchContext
 from streams.messages import Message
+from streams.refusals import Outcome, Verdict, cycle_closed
 
 ENVELOPE = ("event_id", "event_type", "schema_version", "occurred_at", "source")
-Outcome = Rejection | str | None
 
 
 def content_digest(raw: bytes) -> str:
@@ -36,19 +37,24 @@ def content_digest(raw: bytes) -> str:
 
 
 def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) -> Outcome:
-    """Keep the revision (counted or held) or refuse it; touch its cycle."""
+    """Keep the revision (counted or held) or refuse it; touch its cycle. Order of checks
+    (docs/events.md): the same revision again, the cycle's state, an older revision."""
     digest = content_digest(raw)
     known = ctx.cache.revisions(event.cycle, event.commune_code)
-    highest = max((r.revision for r in known if r.status != "rejected"), default=0)
-    if event.revision < highest:
-        return _revision_error("stale_revision", event, f"revision {event.revision} is "
-                               f"older than revision {highest}, which counts")
     same = next((r for r in known if r.revision == event.revision), None)
     if same is not None:
         if same.digest == digest:
-            return "duplicate"
-        return _revision_error("conflicting_revision", event, f"revision {event.revision} "
-                               "was already received with different content")
+            return Verdict.DUPLICATE
+        return _revision_error(DeadLetterCode.CONFLICTING_REVISION, event, f"revision "
+                               f"{event.revision} was already received with different content")
+    cycle = ctx.cache.cycle(event.cycle)
+    if cycle is not None and cycle.approved:
+        return cycle_closed(event.cycle, cycle.closed_on, f"revision {event.revision} of "
+                            f"{event.commune_code}'s assessment")
+    highest = max((r.revision for r in known if r.status != "rejected"), default=0)
+    if event.revision < highest:
+        return _revision_error(DeadLetterCode.STALE_REVISION, event, f"revision "
+                               f"{event.revision} is older than revision {highest}, which counts")
     rejection = window_check(ctx, event)
     if isinstance(rejection, Rejection):
         return rejection
@@ -58,7 +64,7 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
         raw.decode("utf-8"), rejection, ctx.message.topic, ctx.message.partition,
         ctx.message.offset))
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
-    return None
+    return Verdict.APPLIED
 
 
 def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | str:
@@ -67,7 +73,7 @@ def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | s
     cycle = ctx.cache.cycle(event.cycle)
     if cycle is None or event.commune_code not in ctx.cache.communes():
         return "held"
-    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
+    ruleset = ruleset_of(cycle)
     window = ruleset.window(window_of(ctx, cycle, event.commune_code) or "")
     if window is None:
         return "counted"  # outside every window: the engine reports no_window (s3)
@@ -85,7 +91,7 @@ def window_of(ctx: BatchContext, cycle: CycleRow, code: str) -> str | None:
     commune = ctx.cache.commune(code)
     if commune is None:
         return None
-    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
+    ruleset = ruleset_of(cycle)
     window = ruleset.window_of(commune.population.get(ruleset.population_census, 0))
     return None if window is None else window.id
 
@@ -109,6 +115,10 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
         verdict = window_check(ctx, event)
         if verdict == "held":
             continue
+        cycle = ctx.cache.cycle(row.cycle)
+        if cycle is not None and cycle.approved:  # released into a frozen cycle
+            verdict = cycle_closed(row.cycle, cycle.closed_on, f"the held revision "
+                                   f"{row.revision} of {row.commune_code}'s assessment")
         if isinstance(verdict, Rejection):
             ctx.cache.set_status(row, "rejected")
             original = Message(row.source_topic, row.source_partition, row.source_offset,
@@ -116,8 +126,8 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
             deadletters.write(ctx.uow, ctx.topic("dead-letters"), original, verdict,
                               ctx.received_at)
             ctx.outcome.rejected.append((row.source_topic, verdict.code))
-        else:
-            ctx.cache.set_status(row, "counted")
+            continue
+        ctx.cache.set_status(row, "counted")
         ctx.touch(row.cycle, row.event_id, event.occurred_at.date())
 
 

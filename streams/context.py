@@ -38,6 +38,8 @@ class BatchContext:
     cache: BatchState = field(init=False)
     release_codes: set[str] = field(default_factory=set)  # communes just registered
     release_cycles: set[int] = field(default_factory=set)  # cycles just opened
+    #: cycles whose state or complaints changed (their metrics are reported after commit)
+    lifecycle_touched: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = BatchState(self.uow)

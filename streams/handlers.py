@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from models.decode import Rejection, decode
-from models.events import AssessmentSubmitted, InputEvent
+from models.events import AssessmentSubmitted
+from models.topics import InputEvent
 from pac_grants.broker.topics import logical_name
 from pac_grants.ledger import Ledger
 from streams import assessments, cycles, deadletters, effects, provisional
 from streams.context import BatchContext
 from streams.messages import BatchOutcome, Message
+from streams.refusals import Verdict
 
 Clock = Callable[[], datetime]
 
@@ -78,12 +80,15 @@ class BatchHandler:
             assessments.release_pending(ctx)
             ctx.cache.flush()
             lap("handle")
-            for cycle_no, dirty in sorted(ctx.dirty.items()):
+            for cycle_no in sorted(ctx.dirty):
                 cycle = ctx.cache.cycle(cycle_no)
-                if self.defer_provisional and cycle is not None and cycle.status == "open":
+                if cycle is None or cycle.approved:
+                    continue  # held until the cycle opens; or frozen
+                if self.defer_provisional:
                     outcome.provisional.add(cycle_no)
                 else:
-                    cycles.refresh(ctx, cycle_no, dirty)
+                    cycles.refresh(ctx, cycle_no)
+            self._lifecycle(ctx)
             lap("allocation")
             self._track(ctx, fresh)
             uow.commit()
@@ -113,6 +118,14 @@ class BatchHandler:
         for topic, partitions in last.items():
             ctx.uow.state.track_offsets(topic, partitions)
 
+    def _lifecycle(self, ctx: BatchContext) -> None:
+        """The state and open complaints of the cycles whose life changed (metrics)."""
+        for number in sorted(ctx.lifecycle_touched):
+            cycle = ctx.cache.cycle(number)
+            if cycle is not None:
+                undecided = sum(1 for c in ctx.uow.state.complaints(number) if not c.outcome)
+                ctx.outcome.lifecycle[number] = (cycle.state, undecided)
+
     def _logical(self, topic: str) -> str:
         logical = logical_name(self.prefix, topic)
         if logical is None:
@@ -135,7 +148,7 @@ class BatchHandler:
             # same event again and it must then take effect (events.md).
             self._reject(ctx, message, verdict)
             return
-        if verdict == effects.DUPLICATE:
+        if verdict == Verdict.DUPLICATE:
             ctx.outcome.duplicates += 1
         else:
             ctx.outcome.committed_events.append(event.occurred_at)

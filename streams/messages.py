@@ -39,3 +39,5 @@ class BatchOutcome:
     #: (cycle, window, pool, allocated, unallocated, eligible, seconds) per recomputation
     provisional: set[int] = field(default_factory=set)  # open cycles left to the timer
     allocations: list[tuple[int, str, int, int, int, int, float]] = field(default_factory=list)
+    #: cycle -> (state, complaints not decided) of the cycles whose life changed
+    lifecycle: dict[int, tuple[str, int]] = field(default_factory=dict)

@@ -26,3 +26,5 @@ def report(observer: Observer, outcome: BatchOutcome) -> None:
     for cycle, window, pool, allocated, unallocated, eligible, seconds in outcome.allocations:
         observer.allocation_computed(cycle, window, pool, allocated, unallocated, eligible,
                                      seconds)
+    for cycle, (state, complaints_open) in outcome.lifecycle.items():
+        observer.cycle_life(cycle, state, complaints_open)

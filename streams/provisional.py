@@ -6,13 +6,15 @@ then, in a short unit of work without the chain lock, checks that the cycle is s
 open and queues the result. The cycle's row is locked first (``FOR UPDATE``; SQLite's
 ``BEGIN IMMEDIATE``), so a ``CycleClosed`` committing meanwhile either comes after (its
 final result is queued after this one) or before (this one is dropped): a provisional
-result never follows the final one on ``pac.allocations.v1``.
+result never follows the final one on ``pac.allocations.v1``. (A notified result is
+published by its batch.)
 """
 
 from __future__ import annotations
 
 import time
 
+from models.codes import CycleState, ResultStatus
 from pac_grants import readside
 from pac_grants.ledger import Ledger
 from pac_grants.rules.engine import CycleResult
@@ -27,7 +29,7 @@ def publish_provisional(ledger: Ledger, allocations_topic: str, numbers: set[int
     with ledger.reader() as reader:
         for number in sorted(numbers):
             cycle = reader.state.cycle(number)
-            if cycle is not None and cycle.status == "open":
+            if cycle is not None and not cycle.approved:
                 started = time.perf_counter()
                 computed.append((readside.cycle_result(reader, number),
                                  time.perf_counter() - started))
@@ -35,9 +37,9 @@ def publish_provisional(ledger: Ledger, allocations_topic: str, numbers: set[int
         return outcome
     with ledger.unit_of_work(chain=False) as uow:
         for result, seconds in computed:
-            if uow.state.lock_cycle(result.cycle) != "open":
+            if uow.state.lock_cycle(result.cycle) in (None, CycleState.APPROVED):
                 continue
-            cycles.publish(uow, allocations_topic, result, "provisional")
+            cycles.publish(uow, allocations_topic, result, ResultStatus.PROVISIONAL)
             for w in result.windows:
                 outcome.allocations.append((result.cycle, w.window.id, w.pool, w.allocated,
                                             w.unallocated, w.eligible_count, seconds))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.codes import CycleState
 from models.results import commune_json
 from pac_grants import money, readside
 from pac_grants.ledger import NotFound, Reader
@@ -24,7 +25,8 @@ def recomputed(reader: Reader, cycle: int) -> tuple[CycleResult, str] | None:
     row = reader.state.cycle(cycle)
     if row is None:
         return None
-    status = "final" if row.status == "closed" else "provisional"
+    status = {CycleState.APPROVED: "final", CycleState.NOTIFIED: "notified"}.get(row.state,
+                                                                             "provisional")
     return readside.cycle_result(reader, cycle), status
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pac_grants.settings import Settings
 
-INPUTS = ("communes", "cycles", "assessments", "disbursements")
+INPUTS = ("communes", "cycles", "complaints", "assessments", "disbursements")
 OUTPUTS = ("allocations", "dead-letters")
 VERSION = "v1"
 #: events.md: communes are reference data, upserted by code: the latest one counts.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.events import TOPIC_EVENTS
+from models.topics import TOPIC_EVENTS
 from pac_grants.broker.topics import COMPACTED, INPUTS, OUTPUTS, topic_name
 from pac_grants.contract.outputs import OUTPUT_MESSAGES
 from pac_grants.contract.schemas import event_schema

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from models.decode import MAX_STRING
-from models.events import TOPIC_EVENTS, Event
+from models.events import Event
+from models.topics import TOPIC_EVENTS
 from pac_grants.contract.descriptions import EVENTS, field_description
 from pac_grants.contract.examples import EXAMPLES
 

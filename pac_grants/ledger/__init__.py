@@ -43,13 +43,20 @@ from pac_grants.ledger.errors import (
 from pac_grants.ledger.posting import Posting, PostResult, TransactionSpec
 from pac_grants.ledger.reader import Reader
 from pac_grants.ledger.reference import AllocationResult
-from pac_grants.ledger.state import AssessmentRow, CycleRow, StateView, StoredCommune
+from pac_grants.ledger.state import (
+    AssessmentRow,
+    ComplaintRow,
+    CycleRow,
+    StateView,
+    StoredCommune,
+)
 from pac_grants.ledger.unit_of_work import UnitOfWork
 from pac_grants.ledger.verify import VerifyReport
 
 __all__ = [
     "AllocationResult",
     "AssessmentRow",
+    "ComplaintRow",
     "CycleRow",
     "DatabaseUnavailable",
     "EmptyTransaction",

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from models import state as t
+from models.codes import CycleState
 
 Connect = Callable[[], Connection]
 CHUNK = 500  # bound on IN (...) parameters
@@ -28,10 +29,51 @@ CHUNK = 500  # bound on IN (...) parameters
 
 @dataclass(frozen=True)
 class CycleRow:
+    """A cycle as the pipeline keeps it (docs/events.md "Cycle states")."""
+
     cycle: int
     ruleset_id: str
     pools: dict[str, int]
-    status: str  # open | closed
+    state: CycleState
+    ruleset_document: str | None = None
+    opened_on: date | None = None
+    approvals: int = 0  # 1 after the first CycleClosed, 2 after a reopening and another
+    notified_on: date | None = None
+    complaint_deadline: date | None = None
+    closed_on: date | None = None  # of the last approval
+    first_closed_on: date | None = None
+    decision_ref: str | None = None
+    approved_by: str | None = None
+    reopened_on: date | None = None
+    reopen_ref: str | None = None
+    reopen_reason: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        """Approved and not reopened: its inputs are frozen."""
+        return self.state == CycleState.APPROVED
+
+    @property
+    def status(self) -> str:
+        """``closed`` once approved at least once (the summary's older field), else ``open``."""
+        return "closed" if self.approvals else "open"
+
+
+@dataclass(frozen=True)
+class ComplaintRow:
+    complaint_id: str
+    cycle: int
+    commune_code: str
+    lodged_on: date
+    subjects: tuple[str, ...]
+    summary: str | None
+    event_id: str
+    digest: str
+    decided_on: date | None = None
+    outcome: str | None = None  # upheld | rejected
+    revision: int | None = None
+    decision_event_id: str | None = None
+    decision_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +108,17 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
+_CYCLE_FIELDS = tuple(f for f in CycleRow.__dataclass_fields__ if f not in ("pools", "state"))
+
+
 def _cycle_row(row: Any) -> CycleRow:
-    return CycleRow(int(row.cycle), str(row.ruleset_id), json.loads(row.pools), str(row.status))
+    fields = {name: getattr(row, name) for name in _CYCLE_FIELDS}
+    return CycleRow(**fields, pools=json.loads(row.pools), state=CycleState(row.state))
+
+
+def _complaint_row(row: Any) -> ComplaintRow:
+    data = dict(row._mapping)
+    return ComplaintRow(**(data | {"subjects": tuple(json.loads(data["subjects"]))}))
 
 
 class StateView:
@@ -118,6 +169,27 @@ class StateView:
     def cycles(self) -> list[CycleRow]:
         rows = self._connect().execute(select(t.cycles).order_by(t.cycles.c.cycle))
         return [_cycle_row(r) for r in rows]
+
+    def frozen_communes(self, cycle: int) -> dict[str, tuple[StoredCommune, str | None]]:
+        """The commune data of the cycle's last approval: code -> (payload, window)."""
+        f = t.frozen_communes.c
+        rows = self._connect().execute(select(t.frozen_communes).where(f.cycle == cycle))
+        return {str(r.code): (StoredCommune(str(r.code), str(r.event_id), str(r.payload),
+                                            str(r.digest)), r.window) for r in rows}
+
+    # -- complaints -----------------------------------------------------------------------
+    def complaint(self, complaint_id: str) -> ComplaintRow | None:
+        c = t.complaints.c
+        row = self._connect().execute(
+            select(t.complaints).where(c.complaint_id == complaint_id)).first()
+        return None if row is None else _complaint_row(row)
+
+    def complaints(self, cycle: int | None = None) -> list[ComplaintRow]:
+        c = t.complaints.c
+        query = select(t.complaints).order_by(c.cycle, c.commune_code, c.complaint_id)
+        if cycle is not None:
+            query = query.where(c.cycle == cycle)
+        return [_complaint_row(r) for r in self._connect().execute(query)]
 
     # -- assessments --------------------------------------------------------------------
     def revisions(self, keys: Iterable[tuple[int, str]]) -> list[AssessmentRow]:
@@ -180,25 +252,54 @@ class State(StateView):
                      if exists else insert(table).values(code=stored.code, **values))
         self._connect().execute(statement)
 
-    def open_cycle(self, cycle: int, ruleset_id: str, pools: dict[str, int],
-                   event_id: str) -> None:
+    def open_cycle(self, cycle: int, ruleset_id: str, document: str, pools: dict[str, int],
+                   event_id: str, opened_on: date) -> None:
         self._connect().execute(insert(t.cycles).values(
-            cycle=cycle, ruleset_id=ruleset_id, pools=json.dumps(pools, sort_keys=True),
-            status="open", opened_event_id=event_id))
+            cycle=cycle, ruleset_id=ruleset_id, ruleset_document=document,
+            pools=json.dumps(pools, sort_keys=True), state=CycleState.OPEN,
+            opened_event_id=event_id, opened_on=opened_on, approvals=0))
+
+    def update_cycle(self, cycle: int, **values: Any) -> None:
+        """Set some of the cycle's life fields (state, dates, decisions)."""
+        self._connect().execute(update(t.cycles).values(**values)
+                                .where(t.cycles.c.cycle == cycle))
 
     def set_pools(self, cycle: int, pools: dict[str, int]) -> None:
         self._connect().execute(update(t.cycles).values(pools=json.dumps(pools, sort_keys=True))
                                 .where(t.cycles.c.cycle == cycle))
 
-    def close_cycle(self, cycle: int, event_id: str) -> None:
+    def approve(self, cycle: int, event_id: str, **values: Any) -> None:
+        """Record an approval: state approved, one more approval, its date and decision."""
+        c = t.cycles.c
         self._connect().execute(update(t.cycles).values(
-            status="closed", closed_event_id=event_id, closed_at=datetime.now(UTC))
-            .where(t.cycles.c.cycle == cycle))
+            state=CycleState.APPROVED, approvals=c.approvals + 1, closed_event_id=event_id,
+            closed_at=datetime.now(UTC), **values).where(c.cycle == cycle))
 
-    def lock_cycle(self, cycle: int) -> str | None:
-        """The cycle's status, its row locked until commit (``FOR UPDATE``)."""
-        return self._connect().execute(select(t.cycles.c.status).where(
+    def freeze_communes(self, cycle: int, rows: list[tuple[StoredCommune, str | None]]) -> None:
+        """The commune data this approval used, replacing an earlier approval's."""
+        connection = self._connect()
+        f = t.frozen_communes
+        connection.execute(delete(f).where(f.c.cycle == cycle))
+        values = [{"cycle": cycle, "code": s.code, "event_id": s.event_id,
+                   "payload": s.payload, "digest": s.digest, "window": window}
+                  for s, window in rows]
+        if values:
+            connection.execute(insert(f), values)
+
+    def lock_cycle(self, cycle: int) -> CycleState | None:
+        """The cycle's state, its row locked until commit (``FOR UPDATE``)."""
+        found = self._connect().execute(select(t.cycles.c.state).where(
             t.cycles.c.cycle == cycle).with_for_update()).scalar_one_or_none()
+        return None if found is None else CycleState(found)
+
+    def add_complaint(self, row: ComplaintRow) -> None:
+        values = row.__dict__ | {"subjects": json.dumps(list(row.subjects))}
+        self._connect().execute(insert(t.complaints).values(**values))
+
+    def decide_complaint(self, complaint_id: str, **values: Any) -> None:
+        c = t.complaints.c
+        self._connect().execute(update(t.complaints).values(**values)
+                                .where(c.complaint_id == complaint_id))
 
     def add_assessments(self, rows: list[AssessmentRow]) -> None:
         if rows:

@@ -10,10 +10,12 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
+from models.codes import CycleState
 from models.ledger import COMMUNES
 from models.responses import CommuneBalance, CycleSummary, WindowSummary
 from pac_grants.ledger import reading
 from pac_grants.ledger.errors import NotFound
+from pac_grants.ledger.state import StateView
 
 NAME_LOOKUP_LIMIT = 500  # below it, names are fetched by code; above, the whole table
 
@@ -49,8 +51,15 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
         )
         for w in reading.windows(connection, cycle)
     ]
-    status = "closed" if reading.is_closed(connection, cycle) else "open"
-    return CycleSummary(cycle=cycle, status=status, windows=windows)
+    closed = reading.is_closed(connection, cycle)
+    life = StateView(lambda: connection).cycle(cycle)
+    if life is None:  # a ledger written without the pipeline's state
+        return CycleSummary(cycle=cycle, status="closed" if closed else "open",
+                            state=CycleState.APPROVED if closed else CycleState.OPEN,
+                            windows=windows)
+    return CycleSummary(cycle=cycle, status=life.status, state=life.state,
+                        closed_on=life.closed_on, decision_ref=life.decision_ref,
+                        windows=windows)
 
 
 def _paid_by_window(

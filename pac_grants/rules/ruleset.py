@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, cached_property
@@ -93,6 +93,9 @@ class Ruleset:
     conditions: tuple[Condition, ...]
     windows: tuple[Window, ...]
     digest: str
+    #: The canonical JSON of the file's content (what ``digest`` hashes): stored with a
+    #: cycle when it opens, so the cycle keeps its rules whatever the package ships later.
+    document: str = field(default="", repr=False, compare=False)
 
     def window(self, window_id: str) -> Window | None:
         return next((w for w in self.windows if w.id == window_id), None)
@@ -102,10 +105,14 @@ class Ruleset:
         return next((w for w in self.windows if w.contains(population)), None)
 
 
+def canonical_document(data: Mapping[str, Any]) -> str:
+    """The canonical JSON of a ruleset's content: keys sorted, no whitespace, UTF-8 kept."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def digest_of(data: Mapping[str, Any]) -> str:
     """``sha256:`` + hex SHA-256 of the canonical JSON (keys sorted, no whitespace, UTF-8)."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_document(data).encode("utf-8")).hexdigest()
 
 
 def load_ruleset(source: str | Path) -> Ruleset:
@@ -181,6 +188,7 @@ def _build(data: object, at: Where) -> Ruleset:
         conditions=conditions,
         windows=windows,
         digest=digest_of(data),
+        document=canonical_document(data),
     )
 
 
@@ -333,3 +341,9 @@ def _bands(value: object, at: Where, max_points: int) -> tuple[tuple[Decimal, in
             raise at.error(str(n), f"points {points} outside [0, max_points={max_points}]")
         bands.append((decimal_of(band[0], at / str(n)), points))
     return tuple(bands)
+
+
+@cache
+def stored_ruleset(document: str) -> Ruleset:
+    """A ruleset from the canonical JSON stored with a cycle (JSON is YAML)."""
+    return parse_ruleset(document, "the ruleset stored with the cycle")

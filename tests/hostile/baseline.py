@@ -1,7 +1,8 @@
 """The valid state the hostile corpus is thrown at (tests/hostile/corpus.py).
 
 Three registered communes; cycle 2021 opened, assessed (commune A with two revisions),
-closed and partly paid; cycle 2019 opened and left open; cycles 2022-2024 never opened.
+approved and partly paid; cycle 2019 opened and left open, commune A assessed in it with
+revisions 1 and 3 (2 never came); cycles 2022-2024 never opened.
 The stateful codes of events.md (stale and conflicting revisions, a second opening or
 closing, payments on an open cycle or beyond the outstanding balance) need exactly this.
 Phases are processed one after the other: topics are read concurrently (events.md).
@@ -62,6 +63,12 @@ def assessment(code: str, revision: int, name: str = "", **changes: Any) -> dict
     return body | changes
 
 
+def assessment_2019(code: str, revision: int, name: str = "") -> dict[str, Any]:
+    """An assessment of the open cycle 2019 (mmc_only: conditions only)."""
+    return assessment(code, revision, f":2019{name}", cycle=2019,
+                      assessment_id=f"APA-2019-{code}", assessed_on="2020-02-14")
+
+
 def opened(cycle: int, pools: dict[str, int], name: str = "") -> dict[str, Any]:
     return event(f"opened:{cycle}{name}", "cycles", "CycleOpened", cycle=cycle,
                  ruleset_id=f"papc-{cycle}", pools=pools)
@@ -95,7 +102,8 @@ def phases() -> list[list[Valid]]:
          valid("cycles", opened(2019, {"standard": 5_000_000}))],
         [valid("assessments", assessment(A, 1)), valid("assessments", assessment(B, 1)),
          valid("assessments", assessment(C, 1))],
-        [valid("assessments", assessment(A, 2, indicators=second))],
+        [valid("assessments", assessment(A, 2, indicators=second)),
+         valid("assessments", assessment_2019(A, 1)), valid("assessments", assessment_2019(A, 3))],
         [valid("cycles", closed(2021))],
         [valid("disbursements", payment(PAID_REF, A, "1000.00"))],
     ]

@@ -12,14 +12,16 @@ FORMAT = "%s%s%s%n %(x)s {0} {__class__}"
 #: refuses it (events.md; streams/effects.py).
 STATEFUL = frozenset({"unknown_cycle", "unknown_commune", "stale_revision",
                       "conflicting_revision", "cycle_not_open", "cycle_not_closed",
-                      "exceeds_outstanding"})
+                      "exceeds_outstanding", "cycle_closed", "cycle_not_notified",
+                      "complaint_late", "complaints_open", "complaint_window_open",
+                      "unknown_complaint", "paid_before_approval", "inputs_changed"})
 #: Every dead-letter code of events.md.
 CODES = frozenset({
     "malformed_json", "schema_violation", "unknown_event_type", "unsupported_schema_version",
     "message_too_large", "unknown_cycle", "unknown_commune", "unknown_window",
     "missing_condition", "missing_indicator", "unknown_condition", "unknown_indicator",
     "invalid_value", "value_out_of_range", "stale_revision", "conflicting_revision",
-    "cycle_not_open", "cycle_not_closed", "exceeds_outstanding"})
+    "cycle_not_open", "cycle_not_closed", "exceeds_outstanding", "cycle_closed"})
 
 
 @dataclass(frozen=True)

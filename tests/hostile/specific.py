@@ -16,6 +16,7 @@ from tests.hostile.baseline import (
     A,
     B,
     assessment,
+    assessment_2019,
     closed,
     commune,
     encode,
@@ -123,8 +124,9 @@ def assessments() -> list[Hostile]:
     conds = {f"MMC{n}": True for n in range(1, 8)}
     no_b2 = {k: v for k, v in INDICATORS_2021.items() if k != "B2"}
     return [_one(name, "assessments", body, code, issue) for name, body, code, issue in [
-        ("stale revision", assessment(A, 1, name=":stale", assessor="Autre cabinet"),
-         "stale_revision", None),
+        ("stale revision", assessment_2019(A, 2, name=":stale"), "stale_revision", None),
+        ("a new revision of an approved cycle", assessment(A, 3, name=":approved"),
+         "cycle_closed", None),
         ("conflicting revision", assessment(A, 2, name=":conflict", assessor="Autre"),
          "conflicting_revision", None),
         ("missing condition", rev3("mc", conditions={"MMC1": True}), "missing_condition",

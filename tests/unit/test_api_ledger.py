@@ -47,10 +47,12 @@ def test_summary_is_the_ledger_summary(setup: tuple[TestClient, Ledger]) -> None
     body = get(client, "/cycles")
     assert body == cli_json(ledger, "summary")
     assert body == {"cycles": [
-        {"cycle": 2021, "status": "closed", "windows": [
+        {"cycle": 2021, "status": "closed", "state": "approved", "closed_on": None,
+         "decision_ref": None, "windows": [
             {"window": "standard", "pool": "10000000.00", "allocated": "9000000.00",
              "unallocated": "1000000.00", "paid": "1234567.89", "eligible": 2}]},
-        {"cycle": 2022, "status": "open", "windows": [
+        {"cycle": 2022, "status": "open", "state": "open", "closed_on": None,
+         "decision_ref": None, "windows": [
             {"window": "standard", "pool": "5000000.00", "allocated": "0.00",
              "unallocated": "5000000.00", "paid": "0.00", "eligible": None}]}]}
 

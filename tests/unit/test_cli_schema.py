@@ -32,7 +32,8 @@ def test_one_event_prints_its_json_schema() -> None:
 def test_without_argument_it_lists_the_events_per_topic() -> None:
     code, out, _ = _schema(env={"PAC_TOPIC_PREFIX": "acme."})
     assert code == 0
-    assert "acme.cycles.v1: CycleOpened, PoolAdjusted, CycleClosed" in out.splitlines()
+    assert ("acme.cycles.v1: CycleOpened, PoolAdjusted, ResultsNotified, CycleClosed, "
+            "CycleReopened") in out.splitlines()
     for name in input_events():
         assert name in out
 

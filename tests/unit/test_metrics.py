@@ -35,6 +35,9 @@ SPEC: dict[str, tuple[str, set[str]]] = {
     "pac_build_info": ("gauge", {"version"}),
     # Not in the spec's list, needed by the "ledger verification failed" alert.
     "pac_ledger_verify_ok": ("gauge", set()),
+    # docs/operations.md "Metrics": the approval lifecycle.
+    "pac_cycle_state": ("gauge", {"cycle", "state"}),
+    "pac_complaints_open": ("gauge", {"cycle"}),
 }
 
 
@@ -60,6 +63,7 @@ def exercise(observer: Observer) -> None:
     observer.allocation_computed(2021, "standard", 1_500_000_000, 1_499_999_990, 10, 97, 0.05)
     observer.lag(ASSESSMENTS, 3, 42)
     observer.verified(True)
+    observer.cycle_life(2021, "notified", 2)
 
 
 def exposed(registry: CollectorRegistry) -> dict[str, tuple[str, set[str]]]:
@@ -212,3 +216,14 @@ def test_serve_exposes_the_registry_over_http(observer: Observer) -> None:
     assert 'pac_build_info{version="1.2.3"} 1.0' in body
     for name in SPEC:
         assert f"\n{name}" in body, name
+
+
+def test_a_cycle_has_one_state_at_a_time(registry: CollectorRegistry,
+                                         observer: Observer) -> None:
+    observer.cycle_life(2021, "notified", 3)
+    observer.cycle_life(2021, "approved", 0)
+    states = {state: registry.get_sample_value("pac_cycle_state",
+                                               {"cycle": "2021", "state": state})
+              for state in ("open", "notified", "approved", "reopened")}
+    assert states == {"open": 0, "notified": 0, "approved": 1, "reopened": 0}
+    assert registry.get_sample_value("pac_complaints_open", {"cycle": "2021"}) == 0

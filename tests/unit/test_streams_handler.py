@@ -41,7 +41,7 @@ def expected(communes: list[dict[str, Any]], assessments: list[dict[str, Any]],
     return {c.code: c.amount for w in result.windows for c in w.communes if c.amount}
 
 
-def test_closing_posts_the_engine_allocation_and_appeals_post_adjustments() -> None:
+def test_approval_posts_the_engine_allocation_and_a_reopening_posts_the_differences() -> None:
     feed = Feed()
     communes = [commune(A), commune(B, 200_000), commune(C, 150_000)]
     feed.send("communes", *communes)
@@ -49,20 +49,30 @@ def test_closing_posts_the_engine_allocation_and_appeals_post_adjustments() -> N
     first = [assessment(A), assessment(B), assessment(C, indicators=ev.INDICATORS_2021
                                                       | {"A1": "0.1", "B2": 0})]
     feed.send("assessments", *first)
-    feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
-    assert feed.allocated(2021) == expected(communes, first, 10_000_000)
+    feed.send("cycles", cycle_event("CycleClosed", cycle=2021, closed_on="2022-06-30"))
+    approved = expected(communes, first, 10_000_000)
+    assert feed.allocated(2021) == approved
     appeal = assessment(B, revision=2, conditions={f"MMC{n}": n != 3 for n in range(1, 8)})
+    pool = cycle_event("PoolAdjusted", cycle=2021, window="standard", pool_mad=12_000_000)
     feed.send("assessments", appeal)
+    feed.send("cycles", pool)
+    assert feed.rejected == ["cycle_closed", "cycle_closed"]  # approved: nothing moves
+    assert feed.allocated(2021) == approved
+    feed.send("cycles", cycle_event("CycleReopened", cycle=2021, reopened_on="2022-09-01",
+                                    decision_ref="Décision n° 7", reason="appeal of B"))
+    feed.send("assessments", fresh(appeal))
+    feed.send("cycles", fresh(pool))
+    feed.send("cycles", cycle_event("CycleClosed", cycle=2021, closed_on="2022-10-15"))
     final = [first[0], appeal, first[2]]
-    assert feed.allocated(2021) == expected(communes, final, 10_000_000)
-    assert feed.allocated(2021).get(B) is None  # failed MMC3 on appeal: nothing
-    feed.send("cycles", cycle_event("PoolAdjusted", cycle=2021, window="standard",
-                                    pool_mad=12_000_000))
     assert feed.allocated(2021) == expected(communes, final, 12_000_000)
+    assert feed.allocated(2021).get(B) is None  # failed MMC3 on appeal: nothing
     with feed.ledger.reader() as conn:
         assert conn.postings.balance("pool:2021:standard") == 0
+        kinds = [(e.kind, e.effective_date.isoformat())
+                 for e in conn.postings.statement(A, 2021).entries]
+    assert kinds == [("allocation", "2022-06-30"), ("adjustment", "2022-10-15")]
     assert feed.ledger.verify().ok
-    assert feed.rejected == []
+    assert feed.rejected == ["cycle_closed", "cycle_closed"]
 
 
 def test_a_redelivered_batch_has_no_effect() -> None:
