@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dlq": ("pac_grants.cli.stream:dlq", "List dead letters; replay them to their source."),
     "demo": ("pac_grants.cli.demo:demo", "The sample program end to end on an embedded broker."),
     "api": ("pac_grants.cli.api:api", "The read API and web page over the ledger (finance)."),
+    "simulate": ("pac_grants.cli.simulate:simulate",
+                 "A cycle under a variant ruleset, commune by commune (no ledger writes)."),
+    "rulesets": ("pac_grants.cli.rulesets:rulesets",
+                 "Rulesets to simulate: list them, store a variant."),
 }
 
 

@@ -1,0 +1,85 @@
+"""``pac-grants rulesets add FILE`` and ``rulesets list``: the rulesets one can simulate.
+
+``add`` validates a variant like any ruleset (``file:line: key: reason``, exit 2) and
+stores it in the ledger's database under its digest, so that the API can name it; the
+same content added twice is stored once. ``list`` shows the packaged rulesets and the
+stored ones, with the name to refer to each by (its id, or its digest when the id is
+shared: :mod:`pac_grants.simulation.store`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import inspect
+
+from pac_grants.cli.allocate import UsageProblem
+from pac_grants.cli.ledger import LedgerCommandError, database_option, opened
+from pac_grants.rules.ruleset import RulesetError
+from pac_grants.simulation import store
+from pac_grants.simulation.documents import read_document
+
+
+@click.group("rulesets")
+def rulesets() -> None:
+    """Rulesets to simulate: packaged ones, and variants stored in the ledger's database."""
+
+
+@rulesets.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def add(file: Path, database_url: str | None) -> None:
+    """Validate a variant ruleset and store it (by its digest) for the API and simulate."""
+    try:
+        document = read_document(file)
+        document.ruleset()
+    except RulesetError as exc:
+        raise UsageProblem(str(exc)) from None
+    with opened(database_url) as ledger:
+        with ledger.reader() as reader:
+            if not inspect(reader).has_table("stored_rulesets"):
+                raise UsageProblem("the ledger's database has no table of stored rulesets "
+                                   "yet: run `pac-grants db upgrade`")
+        with ledger.writer() as writer:
+            stored = store.Rulesets(lambda: writer)
+            try:
+                entry, added = store.add(stored, document, file.name)
+            except RulesetError as exc:
+                raise UsageProblem(str(exc)) from None
+            name = store.reference(entry, store.catalogue(stored))
+    verb = "stored" if added else f"already {entry.origin}:"
+    click.echo(f"{verb} {entry.ruleset_id} v{entry.version} (cycle {entry.cycle}) "
+               f"{entry.digest}; refer to it as {name}")
+
+
+@rulesets.command("list")
+@database_option
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]),
+              help="Default: table on a terminal, else json.")
+def list_(database_url: str | None, fmt: str | None) -> None:
+    """Packaged and stored rulesets, with the name to give --variant or the API."""
+    try:
+        with opened(database_url) as ledger, ledger.reader() as reader:
+            entries = store.catalogue(store.RulesetsView(lambda: reader))
+    except LedgerCommandError as exc:
+        click.echo(f"warning: no stored rulesets listed: {exc.message}", err=True)
+        entries = store.packaged()
+    rows = [_row(e, entries) for e in entries]
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        click.echo(json.dumps({"rulesets": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'refer to it as':<28} {'cycle':>5} {'ver':>3}  {'origin':<8} digest")
+    for row in rows:
+        click.echo(f"{row['reference']:<28} {row['cycle']:>5} {row['version']:>3}  "
+                   f"{row['origin']:<8} {row['digest']}")
+
+
+def _row(entry: store.Entry, entries: list[store.Entry]) -> dict[str, Any]:
+    return {"id": entry.ruleset_id, "version": entry.version, "cycle": entry.cycle,
+            "digest": entry.digest, "origin": entry.origin,
+            "reference": store.reference(entry, entries), "source": entry.source,
+            "added_at": entry.added_at.isoformat() if entry.added_at else None}

@@ -1,0 +1,145 @@
+"""Variant rulesets kept in the ledger's database, and how a variant is referred to.
+
+``pac-grants rulesets add FILE`` validates a ruleset and stores it under its digest;
+the API and ``simulate`` then name it. A name is resolved so (README, "Simulation"):
+
+- ``sha256:<hex>``, the full digest or its first 12 or more hex digits: that ruleset;
+- otherwise a ruleset id: the packaged ruleset of that id, or the one stored ruleset of
+  that id. Two stored versions of one id make the id ambiguous: name one by its digest.
+
+A stored ruleset may not take a packaged ruleset's id with other content (``papc-2023``
+always means the packaged rules of 2023). This module is the only one of the simulation
+that touches a database (:class:`RulesetsView`, :class:`Rulesets`: repositories on a
+connection, like the ledger's); the others take what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, inspect, select
+
+from models.rulesets import stored_rulesets
+from pac_grants.rules.ruleset import Ruleset, RulesetError, packaged_ids, packaged_ruleset_by_id
+from pac_grants.simulation.documents import Document, packaged_document, parse_document
+
+MIN_PREFIX = 12
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ruleset one can simulate: packaged with the calculator, or stored."""
+
+    ruleset_id: str
+    version: int
+    cycle: int
+    digest: str
+    origin: str  # "packaged" | "stored"
+    source: str | None = None  # the file a stored one was added from
+    added_at: datetime | None = None
+    content: str | None = None
+
+    def document(self) -> Document:
+        if self.content is None:
+            return packaged_document(self.ruleset_id)
+        return parse_document(self.content, f"stored ruleset {self.ruleset_id} "
+                                            f"({self.digest[:7 + MIN_PREFIX]})")
+
+
+def packaged() -> list[Entry]:
+    found = []
+    for ruleset_id in sorted(packaged_ids()):
+        r = packaged_ruleset_by_id(ruleset_id)
+        found.append(Entry(r.id, r.version, r.cycle, r.digest, "packaged"))
+    return found
+
+
+Connect = Callable[[], Connection]
+
+
+class RulesetsView:
+    """The stored rulesets, read on the connection ``connect`` gives (a reader's)."""
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+
+    def all(self) -> list[Entry]:
+        """Oldest first; none when the table is not there yet (a database not upgraded)."""
+        connection = self._connect()
+        if not inspect(connection).has_table("stored_rulesets"):
+            return []
+        t = stored_rulesets.c
+        query = select(t.ruleset_id, t.version, t.cycle, t.digest, t.source, t.added_at,
+                       t.content).order_by(t.added_at, t.digest)
+        return [Entry(r.ruleset_id, r.version, r.cycle, r.digest, "stored", r.source,
+                      _utc(r.added_at), r.content) for r in connection.execute(query)]
+
+
+class Rulesets(RulesetsView):
+    """Adding to them, in a write transaction."""
+
+    def insert(self, entry: Entry) -> None:
+        self._connect().execute(stored_rulesets.insert().values(
+            digest=entry.digest, ruleset_id=entry.ruleset_id, version=entry.version,
+            cycle=entry.cycle, source=entry.source, content=entry.content,
+            added_at=entry.added_at))
+
+
+def catalogue(view: RulesetsView | None) -> list[Entry]:
+    """Packaged and (with a view) stored rulesets: what a name can refer to."""
+    return [*packaged(), *(view.all() if view is not None else [])]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def add(rulesets: Rulesets, document: Document, source: str) -> tuple[Entry, bool]:
+    """Validate and store; (the entry, True) when new, (the existing one, False) if not."""
+    ruleset = document.ruleset()
+    known = {e.digest: e for e in catalogue(rulesets)}
+    if ruleset.digest in known:
+        return known[ruleset.digest], False
+    if ruleset.id in packaged_ids():
+        raise RulesetError(f"{document.name}: id {ruleset.id!r} is a packaged ruleset's and "
+                           "this content differs: give the variant its own id")
+    entry = Entry(ruleset.id, ruleset.version, ruleset.cycle, ruleset.digest, "stored",
+                  source, datetime.now(UTC), document.text)
+    rulesets.insert(entry)
+    return entry, True
+
+
+def resolve(name: str, entries: Sequence[Entry]) -> Entry:
+    """The entry ``name`` refers to (see the module docstring); :class:`RulesetError`."""
+    if name.startswith("sha256:"):
+        hexdigits = name.removeprefix("sha256:").lower()
+        if len(hexdigits) < MIN_PREFIX:
+            raise RulesetError(f"{name}: give at least {MIN_PREFIX} hex digits of the digest")
+        found = {e.digest: e for e in entries if e.digest.startswith("sha256:" + hexdigits)}
+    else:
+        found = {e.digest: e for e in entries if e.ruleset_id == name}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if found:
+        digests = ", ".join(reference_digest(d) for d in sorted(found))
+        raise RulesetError(f"{name!r} names {len(found)} stored rulesets: refer to one by "
+                           f"its digest ({digests})")
+    known = ", ".join(sorted({reference(e, entries) for e in entries}))
+    raise RulesetError(f"no ruleset {name!r} (known: {known})")
+
+
+def reference(entry: Entry, entries: Sequence[Entry]) -> str:
+    """How to refer to ``entry``: its id when no other ruleset has it, else its digest."""
+    same = {e.digest for e in entries if e.ruleset_id == entry.ruleset_id}
+    return entry.ruleset_id if len(same) == 1 else reference_digest(entry.digest)
+
+
+def reference_digest(digest: str) -> str:
+    return digest[:len("sha256:") + MIN_PREFIX]
+
+
+def load(entry: Entry) -> tuple[Document, Ruleset]:
+    document = entry.document()
+    return document, document.ruleset()
