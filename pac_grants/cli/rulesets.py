@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy import inspect
@@ -68,7 +67,7 @@ def list_(database_url: str | None, fmt: str | None) -> None:
     except LedgerCommandError as exc:
         click.echo(f"warning: no stored rulesets listed: {exc.message}", err=True)
         entries = store.packaged()
-    rows = [_row(e, entries) for e in entries]
+    rows = store.listing(entries)
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps({"rulesets": rows}, ensure_ascii=False, indent=2))
         return
@@ -76,10 +75,3 @@ def list_(database_url: str | None, fmt: str | None) -> None:
     for row in rows:
         click.echo(f"{row['reference']:<28} {row['cycle']:>5} {row['version']:>3}  "
                    f"{row['origin']:<8} {row['digest']}")
-
-
-def _row(entry: store.Entry, entries: list[store.Entry]) -> dict[str, Any]:
-    return {"id": entry.ruleset_id, "version": entry.version, "cycle": entry.cycle,
-            "digest": entry.digest, "origin": entry.origin,
-            "reference": store.reference(entry, entries), "source": entry.source,
-            "added_at": entry.added_at.isoformat() if entry.added_at else None}

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, inspect, select
 
@@ -26,6 +27,10 @@ from pac_grants.rules.ruleset import Ruleset, RulesetError, packaged_ids, packag
 from pac_grants.simulation.documents import Document, packaged_document, parse_document
 
 MIN_PREFIX = 12
+
+
+class UnknownRuleset(RulesetError):
+    """A name that refers to no packaged or stored ruleset."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,20 @@ def resolve(name: str, entries: Sequence[Entry]) -> Entry:
         raise RulesetError(f"{name!r} names {len(found)} stored rulesets: refer to one by "
                            f"its digest ({digests})")
     known = ", ".join(sorted({reference(e, entries) for e in entries}))
-    raise RulesetError(f"no ruleset {name!r} (known: {known})")
+    raise UnknownRuleset(f"no ruleset {name!r} (known: {known})")
 
 
 def reference(entry: Entry, entries: Sequence[Entry]) -> str:
     """How to refer to ``entry``: its id when no other ruleset has it, else its digest."""
     same = {e.digest for e in entries if e.ruleset_id == entry.ruleset_id}
     return entry.ruleset_id if len(same) == 1 else reference_digest(entry.digest)
+
+
+def listing(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """``rulesets list``'s rows: each entry with the name to refer to it by."""
+    return [{"id": e.ruleset_id, "version": e.version, "cycle": e.cycle, "digest": e.digest,
+             "origin": e.origin, "reference": reference(e, entries), "source": e.source,
+             "added_at": e.added_at.isoformat() if e.added_at else None} for e in entries]
 
 
 def reference_digest(digest: str) -> str:
