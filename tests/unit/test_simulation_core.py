@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pac_grants.rules.ruleset import packaged_ruleset_by_id
+from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id
 from pac_grants.simulation.documents import packaged_document
 from pac_grants.simulation.report import simulation_data, simulation_json
 from pac_grants.simulation.simulate import SimulationError, base_result, simulate
@@ -26,7 +26,7 @@ def test_a_packaged_ruleset_as_its_own_variant_changes_nothing(cycle: int) -> No
     assert all(r["difference"] == 0 for r in data["totals"]["by_province"])
 
 
-def _variant(path: str, value: object, cycle: int = 2023):  # type: ignore[no-untyped-def]
+def _variant(path: str, value: object, cycle: int = 2023) -> Ruleset:
     return packaged_document(f"papc-{cycle}").with_value(path, value).ruleset()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -46,10 +47,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return write_files(tmp_path_factory.mktemp("program"))
 
 
-def _json(*args: str) -> dict:  # type: ignore[type-arg]
+def _json(*args: str) -> dict[str, Any]:
     result = CliRunner().invoke(main, list(args))
     assert result.exit_code == 0, result.stderr
-    found: dict = json.loads(result.stdout)  # type: ignore[type-arg]
+    found: dict[str, Any] = json.loads(result.stdout)
     return found
 
 
