@@ -21,6 +21,7 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
+from pac_grants.errors import first_line
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 
@@ -75,7 +76,7 @@ def verify_ledger(ledger: Ledger, observer: Observer) -> bool | None:
     try:
         report = ledger.verify()
     except Exception as exc:  # the database is unreachable or refuses
-        log.warning("ledger verification could not run: %s", str(exc).splitlines()[0])
+        log.warning("ledger verification could not run: %s", first_line(exc))
         return None
     observer.verified(report.ok)
     if not report.ok:

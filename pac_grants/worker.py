@@ -1,10 +1,10 @@
-"""Running the stream worker: migrations, metrics endpoint, then the Faust worker.
+"""Running the stream worker: migrations, broker check, metrics endpoint, then Faust.
 
-``pac-grants worker`` (interfaces.md) and the demo's child process both come here. The
-database is upgraded first (an empty database just works), ``/metrics`` is served on
-``PAC_METRICS_ADDR``:``PAC_METRICS_PORT`` (0: a free port, logged), and Faust runs the app
-of ``streams.app.create_app`` until SIGTERM/SIGINT, with the lag and ledger checks of
-:mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
+``pac-grants worker`` (docs/cli.md) and the demo's child process both come here. Each
+step is one function; a step that cannot start raises :class:`StartError` (one line,
+the CLI exits 1), so runtime code never raises command-line exceptions. Faust runs the
+app of :func:`streams.app.create_app` until SIGTERM/SIGINT, with the lag and ledger checks
+of :mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
 clients' too) goes through :func:`pac_grants.logging_setup.configure`'s JSON handler.
 """
 
@@ -12,57 +12,88 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
-import click
+import faust
+from sqlalchemy.exc import DBAPIError
 
+from pac_grants.broker.preflight import BrokerUnavailable, check_broker
+from pac_grants.errors import first_line
+from pac_grants.health import install
+from pac_grants.ledger import Ledger, LedgerError
+from pac_grants.logging_setup import Redactor, configure, secret_values
+from pac_grants.metrics import Metrics, serve
+from pac_grants.observer import Observer
 from pac_grants.settings import Settings
+from streams.app import create_app
 
 log = logging.getLogger("pac_grants.worker")
 
 
-def run_worker(settings: Settings, loglevel: str = "info") -> None:
-    from pac_grants.broker.preflight import BrokerUnavailable, check_broker
-    from pac_grants.health import install
-    from pac_grants.ledger import Ledger, LedgerError
-    from pac_grants.logging_setup import configure
-    from pac_grants.metrics import Metrics, serve
-    from pac_grants.observer import Observer
-    from streams.app import create_app
+class StartError(RuntimeError):
+    """The worker cannot start; ``str()`` is one line without secrets."""
 
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
     json_logs = settings.log_format == "json"
     if json_logs:  # text: Faust installs its handler at start; until then only warnings
         configure(json=True, level=loglevel.upper(), settings=settings)
-    ledger = Ledger.from_url(settings.database_url)
+    ledger = open_ledger(settings)
+    try:
+        reach_broker(settings)
+        metrics, server = serve_metrics(settings)
+        try:
+            observer = Observer(metrics)
+            app = create_app(settings, ledger, observer)
+            install(app, ledger, observer, settings.ledger_verify_interval)
+            where = f"http://{settings.metrics_addr}:{server.server_port}/metrics"
+            log.info("metrics on %s", where)
+            print(f"pac-grants worker: metrics on {where}", flush=True)
+            # JSON: keep configure()'s handler as the only one (Faust would install its
+            # colored text handler); its filter masks the settings' secrets.
+            worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True,
+                                             override_logging=not json_logs)
+            worker.execute_from_commandline()
+        finally:
+            server.shutdown()
+    finally:
+        ledger.dispose()
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    """The ledger at ``PAC_DATABASE_URL``, migrated (an empty database just works)."""
+    try:
+        ledger = Ledger.from_url(settings.database_url)
+    except LedgerError as exc:
+        raise StartError(f"database: {first_line(exc)}") from None
     try:
         ledger.upgrade()
-    except (LedgerError, Exception) as exc:  # the database is unreachable or refuses
-        raise click.ClickException(f"database: {str(exc).splitlines()[0]}") from None
+    except DBAPIError as exc:
+        ledger.dispose()
+        raise StartError(ledger.describe(exc)) from None
+    except LedgerError as exc:
+        ledger.dispose()
+        raise StartError(f"database: {first_line(exc)}") from None
+    return ledger
+
+
+def reach_broker(settings: Settings) -> None:
+    """One connection with the worker's settings before Faust starts (a refused login
+    fails at once in one line instead of a traceback after Faust's retries)."""
     try:
         check_broker(settings)
     except BrokerUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+        raise StartError(str(exc)) from None
+
+
+def serve_metrics(settings: Settings) -> tuple[Metrics, WSGIServer]:
     metrics = Metrics.create()
     try:
         server, _thread = serve(metrics, settings.metrics_port, addr=settings.metrics_addr)
     except OSError as exc:
-        raise click.ClickException(
-            f"PAC_METRICS_ADDR/PORT {settings.metrics_addr}:{settings.metrics_port}: {exc}"
-        ) from None
-    observer = Observer(metrics)
-    app = create_app(settings, ledger, observer)
-    install(app, ledger, observer, settings.ledger_verify_interval)
-    # JSON: keep configure()'s handler as the only one (Faust would install its colored
-    # text handler); its filter masks the settings' secrets like _Mask does for text.
-    worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True,
-                                     override_logging=not json_logs)
-    where = f"http://{settings.metrics_addr}:{server.server_port}/metrics"
-    log.info("metrics on %s", where)
-    print(f"pac-grants worker: metrics on {where}", flush=True)
-    try:
-        worker.execute_from_commandline()
-    finally:
-        server.shutdown()
-        ledger.dispose()
+        raise StartError(f"PAC_METRICS_ADDR/PORT {settings.metrics_addr}:"
+                         f"{settings.metrics_port}: {exc.strerror or first_line(exc)}") from None
+    return metrics, server
 
 
 class _Mask(logging.Filter):
@@ -71,8 +102,6 @@ class _Mask(logging.Filter):
 
     def __init__(self, secrets: set[str]) -> None:
         super().__init__()
-        from pac_grants.logging_setup import Redactor
-
         self.secrets = secrets
         self.redact = Redactor(secrets)
 
@@ -92,11 +121,7 @@ class _Mask(logging.Filter):
 
 def _worker_class(settings: Settings) -> Any:
     """``faust.Worker`` whose log handlers mask the settings' secrets: Kafka clients log
-    the SASL handshake bytes at debug level (interfaces.md: secrets never in logs)."""
-    import faust
-
-    from pac_grants.logging_setup import secret_values
-
+    the SASL handshake bytes at debug level (secrets never in logs)."""
     secrets = secret_values(settings)
 
     class RedactingWorker(faust.Worker):

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -55,8 +56,9 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "broker_commit_interval": 1.0, "consumer_auto_offset_reset": "earliest",
         "stream_wait_empty": False, "producer_acks": -1,
         # Faust writes a version file in its data directory even with in-memory tables;
-        # keep it out of the user's working directory.
-        "datadir": tempfile.mkdtemp(prefix="pac-grants-faust-"),
+        # keep it out of the user's working directory, in one directory reused by every
+        # run (nothing in it is state: the state is in the database).
+        "datadir": str(Path(tempfile.gettempdir()) / "pac-grants-faust"),
     }
     credentials = _credentials(settings)
     if credentials is not None:

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 
 from models.decode import Rejection, parse_json
 from models.events import AssessmentSubmitted
+from pac_grants.ledger import AssessmentRow, CycleRow
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from pac_grants.rules.scoring import AssessmentInvalid, check_assessment
-from streams import deadletters, state
+from streams import deadletters
 from streams.context import BatchContext
 from streams.messages import Message
 
@@ -52,7 +53,7 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
     if isinstance(rejection, Rejection):
         return rejection
     assert ctx.message is not None
-    ctx.cache.add_assessment(state.AssessmentRow(
+    ctx.cache.add_assessment(AssessmentRow(
         event.cycle, event.commune_code, event.revision, event.event_id, digest,
         raw.decode("utf-8"), rejection, ctx.message.topic, ctx.message.partition,
         ctx.message.offset))
@@ -79,7 +80,7 @@ def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | s
     return "counted"
 
 
-def window_of(ctx: BatchContext, cycle: state.CycleRow, code: str) -> str | None:
+def window_of(ctx: BatchContext, cycle: CycleRow, code: str) -> str | None:
     """The window of a registered commune in a cycle (its census population, s1/s3)."""
     commune = ctx.cache.commune(code)
     if commune is None:
@@ -103,7 +104,7 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
                  codes: Iterable[str] | None = None) -> None:
     """Held assessments whose commune and cycle are now known: count or dead-letter."""
     ctx.cache.flush()
-    for row in state.held_assessments(ctx.conn, cycles, codes):
+    for row in ctx.uow.state.held(cycles, codes):
         event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
         verdict = window_check(ctx, event)
         if verdict == "held":
@@ -112,7 +113,7 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
             ctx.cache.set_status(row, "rejected")
             original = Message(row.source_topic, row.source_partition, row.source_offset,
                                row.commune_code.encode("utf-8"), row.payload.encode("utf-8"))
-            deadletters.write(ctx.conn, ctx.topic("dead-letters"), original, verdict,
+            deadletters.write(ctx.uow, ctx.topic("dead-letters"), original, verdict,
                               ctx.received_at)
             ctx.outcome.rejected.append((row.source_topic, verdict.code))
         else:

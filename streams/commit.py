@@ -26,11 +26,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from pac_grants.ledger import Ledger
-from pac_grants.ledger.errors import DatabaseUnavailable
-from streams import state
+from pac_grants.errors import first_line
+from pac_grants.ledger import DatabaseUnavailable, Ledger
 from streams.handlers import BatchHandler
 from streams.messages import BatchOutcome, Message
 
@@ -64,7 +64,7 @@ class Committer:
                 return work(arg)
             except RETRYABLE as exc:
                 log.warning("database unavailable, retrying in %.1f s: %s", delay,
-                            _first_line(exc))
+                            first_line(exc))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     _die(exc)
@@ -88,10 +88,6 @@ def _die(exc: BaseException) -> None:
     log.critical("batch failed, exiting without committing offsets", exc_info=exc)
     logging.shutdown()
     os._exit(EXIT_BUG)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 Send = Callable[[str, bytes | None, bytes], Awaitable[Awaitable[object]]]
@@ -127,23 +123,23 @@ async def drain_outbox(ledger: Ledger, send: Send, run_sync: RunSync,
 
 
 def _too_large(exc: BaseException) -> bool:
-    """A send refused for its size (aiokafka's MessageSizeTooLargeError, maybe wrapped
-    in Faust's ProducerSendError)."""
+    """A send refused for its size (aiokafka's error, maybe wrapped by Faust)."""
     seen: BaseException | None = exc
     while seen is not None:
-        if "MessageSizeTooLarge" in type(seen).__name__ or "MessageSizeTooLarge" in str(seen):
+        if isinstance(seen, MessageSizeTooLargeError):
             return True
-        seen = seen.__cause__
+        seen = seen.__cause__ or seen.__context__
     return False
 
 
 def _pending(ledger: Ledger, limit: int) -> list[tuple[int, str, bytes | None, bytes]]:
-    with ledger.engine.connect() as conn:
-        return state.pending(conn, limit)
+    with ledger.unit_of_work(chain=False) as uow:
+        return uow.outbox.pending(limit)
 
 
 def _delete(ledger: Ledger, ids: list[int]) -> None:
     started = time.monotonic()
-    with ledger.engine.begin() as conn:
-        state.sent(conn, ids)
+    with ledger.unit_of_work(chain=False) as uow:
+        uow.outbox.sent(ids)
+        uow.commit()
     log.debug("outbox: %d sent in %.3f s", len(ids), time.monotonic() - started)

@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection
-
-from pac_grants.ledger.posting import PostResult, TransactionSpec
-from pac_grants.ledger.unit_of_work import UnitOfWork
+from pac_grants.ledger import PostResult, TransactionSpec, UnitOfWork
 from streams.cache import BatchState
 from streams.messages import BatchOutcome, Message
 
@@ -43,15 +40,11 @@ class BatchContext:
     release_cycles: set[int] = field(default_factory=set)  # cycles just opened
 
     def __post_init__(self) -> None:
-        self.cache = BatchState(self.uow.connection)
-
-    @property
-    def conn(self) -> Connection:
-        return self.uow.connection
+        self.cache = BatchState(self.uow)
 
     def post(self, spec: TransactionSpec) -> PostResult:
         """Append to the ledger in the batch's transaction (idempotent by key)."""
-        result = self.uow.post([spec])[0]
+        result = self.uow.postings.post([spec])[0]
         if not result.duplicate:
             self.outcome.ledger_kinds[spec.kind] += 1
         return result

@@ -19,60 +19,43 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
-
+from models.codes import TransactionKind
 from models.results import published_json
-from pac_grants import money
-from pac_grants.ledger import reading, reference
-from pac_grants.ledger.posting import Kind, Posting, TransactionSpec
-from pac_grants.rules.engine import CycleResult, WindowResult, compute_cycle
-from pac_grants.rules.ruleset import packaged_ruleset_by_id
-from streams import state
-from streams.cache import BatchState, parsed_assessment
+from pac_grants import money, readside
+from pac_grants.ledger import Posting, TransactionSpec, UnitOfWork
+from pac_grants.rules.engine import CycleResult, WindowResult
 from streams.context import BatchContext, Dirty
 
 
-def compute(conn: Connection, cycle: state.CycleRow, cache: BatchState | None = None
-            ) -> CycleResult:
-    """The cycle's allocation over the current state (rules.md s3-4).
-
-    Counted assessments, plus held ones of unregistered communes so that the result
-    lists them (events.md: allocation results list held assessments). ``cache``: the
-    batch's (its pending rows are written first); without it, a read-only view (explain).
-    """
-    cache = cache if cache is not None else BatchState(conn)
-    cache.flush()
-    ruleset = packaged_ruleset_by_id(cycle.ruleset_id)
-    rows = dict(state.counted_assessments(conn, cycle.cycle))
-    for row in sorted(state.held_assessments(conn, cycles=[cycle.cycle]),
-                      key=lambda r: r.revision):
-        rows[row.commune_code] = row
-    assessments = {code: parsed_assessment(row) for code, row in rows.items()}
-    return compute_cycle(ruleset, cache.all_communes(), assessments, cycle.pools)
+def compute(ctx: BatchContext, number: int) -> CycleResult:
+    """The cycle's allocation over the state as the batch left it (the read side, on the
+    batch's unit of work, after the batch's pending rows are written)."""
+    ctx.cache.flush()
+    return readside.cycle_result(ctx.uow, number)
 
 
-def publish(conn: Connection, topic: str, result: CycleResult, status: str) -> None:
+def publish(uow: UnitOfWork, topic: str, result: CycleResult, status: str) -> None:
     """One record per window on ``pac.allocations.v1`` (key ``cycle:window``), via the
     outbox, and the latest result per window in ``allocation_results`` (for explain)."""
     whole = published_json(result, status)
     for window_json in whole["windows"]:
         value = whole | {"window": window_json["window"], "windows": [window_json]}
         key = f"{result.cycle}:{window_json['window']}".encode()
-        state.enqueue(conn, topic, key, json.dumps(value, separators=(",", ":")).encode())
-        reference.record_allocation_result(
-            conn, cycle=result.cycle, window=window_json["window"], status=status,
+        uow.outbox.enqueue(topic, key, json.dumps(value, separators=(",", ":")).encode())
+        uow.results.record(
+            cycle=result.cycle, window=window_json["window"], status=status,
             ruleset_id=result.ruleset.id, ruleset_digest=result.ruleset.digest,
             inputs_digest=result.inputs_digest, result=window_json)
 
 
-def settle(conn: Connection, result: CycleResult, causes: Iterable[str],
+def settle(uow: UnitOfWork, result: CycleResult, causes: Iterable[str],
            effective: date) -> list[TransactionSpec]:
     """The ledger transactions that bring a closed cycle to ``result`` (ledger.md).
 
     ``allocation`` for a window not yet allocated, else ``adjustment`` of the
     differences; nothing when the ledger already matches.
     """
-    current = reading.allocated(conn, result.cycle)
+    current = uow.postings.allocated(result.cycle)
     allocated_windows = {w for (w, _code) in current}
     specs = []
     cause_ids = tuple(sorted(set(causes)))
@@ -97,7 +80,7 @@ def _window_spec(result: CycleResult, window: WindowResult,
         return None
     postings = [Posting(f"payable:{cycle}:{code}", d) for code, d in diffs.items()]
     postings.insert(0, Posting(f"pool:{cycle}:{wid}", -sum(diffs.values())))
-    kind: Kind = "allocation" if first else "adjustment"
+    kind = TransactionKind.ALLOCATION if first else TransactionKind.ADJUSTMENT
     key = f"allocation:{cycle}:{wid}" if first else \
         f"adjustment:{cycle}:{wid}:{_cause(causes, result.inputs_digest)}"
     details: dict[str, Any] = {"eligible": window.eligible_count,
@@ -122,14 +105,14 @@ def refresh(ctx: BatchContext, cycle_no: int, dirty: Dirty) -> None:
     if cycle is None:
         return  # assessments of a cycle not opened yet: held, nothing to compute
     started = time.perf_counter()
-    result = compute(ctx.conn, cycle, ctx.cache)
+    result = compute(ctx, cycle_no)
     seconds = time.perf_counter() - started
     closed = cycle.status == "closed"
     if closed:
         effective = dirty.effective or date.today()
-        for spec in settle(ctx.conn, result, dirty.causes, effective):
+        for spec in settle(ctx.uow, result, dirty.causes, effective):
             ctx.post(spec)
-    publish(ctx.conn, ctx.topic("allocations"), result, "final" if closed else "provisional")
+    publish(ctx.uow, ctx.topic("allocations"), result, "final" if closed else "provisional")
     for w in result.windows:
         ctx.outcome.allocations.append((cycle_no, w.window.id, w.pool, w.allocated,
                                         w.unallocated, w.eligible_count, seconds))

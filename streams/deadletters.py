@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
+from models import deadletters
 from models.decode import Rejection
-from pac_grants.ledger import reference
-from streams import state
+from pac_grants.ledger import UnitOfWork
 from streams.messages import Message
 
 #: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
@@ -49,32 +47,25 @@ def key_text(key: bytes | None) -> str | None:
 
 
 def record(message: Message, rejection: Rejection, received_at: datetime) -> dict[str, Any]:
-    """The JSON record of events.md for one rejected message."""
+    """The JSON record of docs/events.md for one rejected message."""
     value = message.value
     truncated = value is not None and len(value) > MAX_RAW
     text, encoding = raw_text(value[:MAX_RAW] if value is not None else None)
-    out: dict[str, Any] = {
-        "received_at": received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "source_topic": message.topic, "partition": message.partition,
-        "offset": message.offset, "key": key_text(message.key), "raw_value": text,
-    }
-    if encoding == "base64":
-        out["encoding"] = "base64"
-    if truncated:
-        out |= {"truncated": True, "size": len(value or b"")}
-    out["error"] = rejection.as_error()
-    return out
+    return deadletters.record(
+        received_at=received_at, source_topic=message.topic, partition=message.partition,
+        offset=message.offset, key=key_text(message.key), raw_value=text, encoding=encoding,
+        error=rejection.as_error(), size=len(value or b"") if truncated else None)
 
 
-def write(conn: Connection, dlq_topic: str, message: Message, rejection: Rejection,
+def write(uow: UnitOfWork, dlq_topic: str, message: Message, rejection: Rejection,
           received_at: datetime) -> None:
     """Store the dead letter and queue it for the dead-letter topic (same transaction)."""
     rec = record(message, rejection, received_at)
-    stored = reference.record_dead_letter(
-        conn, received_at=received_at, source_topic=message.topic,
+    stored = uow.dead_letters.record(
+        received_at=received_at, source_topic=message.topic,
         partition=message.partition, offset=message.offset, key=rec["key"],
         raw_value=rec["raw_value"], encoding=rec.get("encoding", "utf-8"),
         code=rejection.code, message=rejection.message, details=rejection.details)
     if stored:  # the same (topic, partition, offset) is dead-lettered once
         value = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        state.enqueue(conn, dlq_topic, message.key, value)
+        uow.outbox.enqueue(dlq_topic, message.key, value)

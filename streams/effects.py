@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from models.codes import TransactionKind
 from models.decode import Rejection
 from models.events import (
     CommuneRegistered,
@@ -22,9 +23,8 @@ from models.events import (
     PoolAdjusted,
 )
 from pac_grants import money
-from pac_grants.ledger import reading
-from pac_grants.ledger.posting import Posting, TransactionSpec
-from streams import assessments, cycles, state
+from pac_grants.ledger import Posting, StoredCommune, TransactionSpec
+from streams import assessments, cycles
 from streams.context import BatchContext, Dirty
 
 DUPLICATE: Final = "duplicate"
@@ -52,7 +52,7 @@ def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Ou
     known = ctx.cache.communes().get(event.code)
     if known is not None and known.digest == digest:
         return DUPLICATE
-    ctx.cache.put_commune(event.code, event.event_id, raw.decode("utf-8"), digest)
+    ctx.cache.put_commune(StoredCommune(event.code, event.event_id, raw.decode("utf-8"), digest))
     commune = event.to_domain()
     ctx.cache.reference_rows.append({
         "code": commune.code, "name_fr": commune.name_fr, "name_ar": commune.name_ar,
@@ -74,7 +74,7 @@ def apply_opened(ctx: BatchContext, event: CycleOpened) -> Outcome:
                          f"(it is {known.status}); CycleOpened comes once per cycle",
                          [{"field": "cycle", "value": str(event.cycle)}])
     pools = dict(event.pools)
-    state.open_cycle(ctx.conn, event.cycle, event.ruleset_id, pools, event.event_id)
+    ctx.uow.state.open_cycle(event.cycle, event.ruleset_id, pools, event.event_id)
     ctx.cache.refresh_cycle(event.cycle)
     for window, pool in sorted(pools.items()):
         _envelope(ctx, event, window, money.centimes(pool), f"pool of {window} opened")
@@ -94,7 +94,7 @@ def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
     difference = event.pool_mad - cycle.pools[event.window]
     if difference == 0:
         return DUPLICATE
-    state.set_pools(ctx.conn, event.cycle, cycle.pools | {event.window: event.pool_mad})
+    ctx.uow.state.set_pools(event.cycle, cycle.pools | {event.window: event.pool_mad})
     ctx.cache.refresh_cycle(event.cycle)
     _envelope(ctx, event, event.window, money.centimes(difference),
               f"pool of {event.window} set to {event.pool_mad} MAD")
@@ -111,7 +111,7 @@ def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
     if cycle.status != "open":
         return Rejection("cycle_not_open", f"cycle {event.cycle} is already closed",
                          [{"field": "cycle", "value": str(event.cycle)}])
-    state.close_cycle(ctx.conn, event.cycle, event.event_id)
+    ctx.uow.state.close_cycle(event.cycle, event.event_id)
     ctx.cache.refresh_cycle(event.cycle)
     assessments.release_pending(ctx)
     ctx.dirty.pop(event.cycle, None)  # the final allocation covers earlier changes
@@ -123,7 +123,7 @@ def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
 
 def apply_disbursement(ctx: BatchContext, event: DisbursementExecuted) -> Outcome:
     """payable -x, paid +x; only for a closed cycle, never beyond the outstanding."""
-    if state.disbursement_known(ctx.conn, event.payment_ref):
+    if ctx.uow.state.disbursement_known(event.payment_ref):
         return DUPLICATE
     cycle = ctx.cache.cycle(event.cycle)
     if cycle is None:
@@ -136,17 +136,18 @@ def apply_disbursement(ctx: BatchContext, event: DisbursementExecuted) -> Outcom
         return Rejection("cycle_not_closed", f"cycle {event.cycle} is not closed yet: "
                          "payments follow the final allocation",
                          [{"field": "cycle", "value": str(event.cycle)}])
-    outstanding = reading.balance(ctx.conn, f"payable:{event.cycle}:{code}")
+    outstanding = ctx.uow.postings.balance(f"payable:{event.cycle}:{code}")
     if amount > outstanding:
         return Rejection("exceeds_outstanding", f"payment of {event.amount_mad} MAD exceeds "
                          f"the outstanding {money.text(outstanding)} MAD of {code} "
                          f"in cycle {event.cycle}",
                          [{"field": "amount_mad", "value": str(event.amount_mad)}])
-    state.add_disbursement(ctx.conn, event.payment_ref, event.cycle, code, amount,
+    ctx.uow.state.add_disbursement(event.payment_ref, event.cycle, code, amount,
                            event.event_id)
     window = assessments.window_of(ctx, cycle, code)
     ctx.post(TransactionSpec(
-        f"disbursement:{event.cycle}:{event.payment_ref}", "disbursement", event.cycle,
+        f"disbursement:{event.cycle}:{event.payment_ref}", TransactionKind.DISBURSEMENT,
+        event.cycle,
         window,
         (Posting(f"payable:{event.cycle}:{code}", -amount),
          Posting(f"paid:{event.cycle}:{code}", amount)),
@@ -159,7 +160,8 @@ def apply_disbursement(ctx: BatchContext, event: DisbursementExecuted) -> Outcom
 def _envelope(ctx: BatchContext, event: CycleOpened | PoolAdjusted, window: str,
               centimes: int, reason: str) -> None:
     ctx.post(TransactionSpec(
-        f"envelope:{event.cycle}:{window}:{event.event_id}", "envelope", event.cycle, window,
+        f"envelope:{event.cycle}:{window}:{event.event_id}", TransactionKind.ENVELOPE,
+        event.cycle, window,
         (Posting(f"funding:{event.cycle}:{window}", -centimes),
          Posting(f"pool:{event.cycle}:{window}", centimes)),
         (event.event_id,), None, None, None, event.occurred_at.date(), reason))

@@ -22,7 +22,7 @@ from models.decode import Rejection, decode
 from models.events import AssessmentSubmitted, InputEvent
 from pac_grants.broker.topics import logical_name
 from pac_grants.ledger import Ledger
-from streams import assessments, cycles, deadletters, effects, provisional, state
+from streams import assessments, cycles, deadletters, effects, provisional
 from streams.context import BatchContext
 from streams.messages import BatchOutcome, Message
 
@@ -99,7 +99,7 @@ class BatchHandler:
 
     def _unseen(self, ctx: BatchContext, messages: Sequence[Message]) -> list[Message]:
         """Messages above their partition's tracked offset (the rest are committed)."""
-        tracked = {topic: state.tracked_offsets(ctx.conn, topic)
+        tracked = {topic: ctx.uow.state.tracked_offsets(topic)
                    for topic in {m.topic for m in messages}}
         fresh = [m for m in messages if m.offset > tracked[m.topic].get(m.partition, -1)]
         ctx.outcome.skipped = len(messages) - len(fresh)
@@ -111,7 +111,7 @@ class BatchHandler:
             partitions = last.setdefault(m.topic, {})
             partitions[m.partition] = max(m.offset, partitions.get(m.partition, -1))
         for topic, partitions in last.items():
-            state.track_offsets(ctx.conn, topic, partitions)
+            ctx.uow.state.track_offsets(topic, partitions)
 
     def _logical(self, topic: str) -> str:
         logical = logical_name(self.prefix, topic)
@@ -142,6 +142,6 @@ class BatchHandler:
         ctx.cache.mark(event.event_id, message.topic)
 
     def _reject(self, ctx: BatchContext, message: Message, rejection: Rejection) -> None:
-        deadletters.write(ctx.conn, ctx.topic("dead-letters"), message, rejection,
+        deadletters.write(ctx.uow, ctx.topic("dead-letters"), message, rejection,
                           ctx.received_at)
         ctx.outcome.rejected.append((message.topic, rejection.code))

@@ -25,7 +25,6 @@ from pac_grants.api.auth import bearer_guard
 from pac_grants.api.routes import router
 from pac_grants.api.simulation import router as simulation_router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
-from pac_grants.ledger.database import describe_db_error
 from pac_grants.settings import Settings
 
 HERE = Path(__file__).parent
@@ -53,12 +52,12 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         description="Read-only access to the PAPC grants ledger for finance teams "
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
-    app.state.engine = ledger.engine
+    app.state.ledger = ledger
     guard = bearer_guard(settings.api_token)
     app.include_router(router, dependencies=[Security(guard)], responses=ERRORS)
     app.include_router(simulation_router, dependencies=[Security(guard)], responses=ERRORS)
     _add_page(app)
-    _add_errors(app)
+    _add_errors(app, ledger)
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -77,7 +76,7 @@ def _add_page(app: FastAPI) -> None:
         return {"status": "ok"}
 
 
-def _add_errors(app: FastAPI) -> None:
+def _add_errors(app: FastAPI, ledger: Ledger) -> None:
     @app.exception_handler(NotFound)
     def not_found(_request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
@@ -88,7 +87,7 @@ def _add_errors(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        detail = describe_db_error(app.state.engine, exc)
+        detail = ledger.describe(exc)
         return JSONResponse({"detail": detail}, status_code=503)
 
 

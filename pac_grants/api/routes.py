@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BeforeValidator
-from sqlalchemy import Engine
 
+from models import responses
+from models.responses import Statement
 from pac_grants.api import allocation as allocations
 from pac_grants.api import schemas
-from pac_grants.api.db import read_only
-from pac_grants.ledger import export, reference, statement, views
+from pac_grants.ledger import Ledger
 
 Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
                             openapi_examples={"2021": {"value": 2021}})]
@@ -36,64 +36,62 @@ def iso_date(value: object) -> object:
     return value
 
 
-def engine(request: Request) -> Engine:
-    """The app's engine; each route opens its own read-only transaction on it, in the
-    thread that runs the route (a connection never crosses threads)."""
-    found: Engine = request.app.state.engine
+def ledger_of(request: Request) -> Ledger:
+    """The app's ledger; each route opens its own reader on it, in the thread that runs
+    the route (a connection never crosses threads)."""
+    found: Ledger = request.app.state.ledger
     return found
 
 
-Db = Annotated[Engine, Depends(engine)]
+Db = Annotated[Ledger, Depends(ledger_of)]
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/cycles", response_model=schemas.Cycles, summary="Cycle summary (ledger.md)")
+@router.get("/cycles", response_model=responses.Cycles, summary="Cycle summary (ledger.md)")
 def cycles(db: Db) -> dict[str, Any]:
     """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
-    with read_only(db) as conn:
-        return {"cycles": [c.to_json() for c in views.summary(conn)]}
+    with db.reader() as reader:
+        return {"cycles": reader.postings.summary()}
 
 
-@router.get("/cycles/{cycle}/balances", response_model=schemas.Balances)
+@router.get("/cycles/{cycle}/balances", response_model=responses.Balances)
 def balances(
     cycle: Cycle, db: Db,
     as_of: Annotated[date | None, BeforeValidator(iso_date), Query(
         description="Balances at the end of this date (effective dates), YYYY-MM-DD.")] = None,
 ) -> dict[str, Any]:
     """Allocated (with adjustments), paid, outstanding of each commune of the cycle."""
-    with read_only(db) as conn:
-        rows = views.balances(conn, cycle, as_of)
-    return {"cycle": cycle, "communes": [b.to_json() for b in rows]}
+    with db.reader() as reader:
+        return {"cycle": cycle, "communes": reader.postings.balances(cycle, as_of)}
 
 
-@router.get("/cycles/{cycle}/allocation", response_model=schemas.Allocation)
+@router.get("/cycles/{cycle}/allocation", response_model=responses.Allocation)
 def allocation(cycle: Cycle, db: Db) -> dict[str, Any]:
     """Per window and commune: names, eligibility, reasons, score, cap, amount."""
-    with read_only(db) as conn:
-        views.require_cycle(conn, cycle)
-        return allocations.allocation(conn, cycle)
+    with db.reader() as reader:
+        reader.postings.require_cycle(cycle)
+        return allocations.allocation(reader, cycle)
 
 
 @router.get("/cycles/{cycle}/communes/{code}/explanation", response_model=schemas.Explanation)
 def explanation(cycle: Cycle, code: Code, db: Db) -> dict[str, Any]:
     """Why the commune got its amount (rules.md section 7)."""
-    with read_only(db) as conn:
-        views.require_cycle(conn, cycle)
-        return allocations.explanation(conn, cycle, code)
+    with db.reader() as reader:
+        reader.postings.require_cycle(cycle)
+        return allocations.explanation(reader, cycle, code)
 
 
-@router.get("/communes/{code}/statement", response_model=schemas.Statement)
+@router.get("/communes/{code}/statement", response_model=responses.Statement)
 def commune_statement(
     code: Code, db: Db,
     cycle: Annotated[int | None, Query(ge=1900, le=2200, description="Only this cycle.")] = None,
-) -> dict[str, Any]:
+) -> Statement:
     """The commune's transactions in order, with running balances and reasons."""
-    with read_only(db) as conn:
-        found = statement.statement(conn, code, cycle)
-    return found.to_json() | {"cycle": cycle}
+    with db.reader() as reader:
+        return reader.postings.statement(code, cycle)
 
 
-@router.get("/dead-letters", response_model=schemas.DeadLetters)
+@router.get("/dead-letters", response_model=responses.DeadLetters)
 def dead_letters(
     db: Db,
     code: Annotated[str | None, Query(pattern=r"^[a-z_]{1,64}$",
@@ -101,14 +99,8 @@ def dead_letters(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The most recent dead letters first (events.md "Outputs")."""
-    with read_only(db) as conn:
-        rows = reference.dead_letters(conn, limit, code)
-    return {"dead_letters": [vars(r) | {"received_at": _utc(r.received_at)} for r in rows]}
-
-
-def _utc(moment: datetime) -> datetime:
-    """Dead letters are stamped in UTC; SQLite hands the value back without its zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    with db.reader() as reader:
+        return {"dead_letters": reader.dead_letters.recent(limit, code)}
 
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -121,9 +113,9 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 def export_csv(cycle: Cycle, db: Db) -> Response:
     """The cycle's transactions as CSV, as ``pac-grants ledger export --cycle``."""
     out = io.StringIO()
-    with read_only(db) as conn:
-        views.require_cycle(conn, cycle)
-        export.write_csv(conn, out, cycle)
+    with db.reader() as reader:
+        reader.postings.require_cycle(cycle)
+        reader.postings.export(out, "csv", cycle)
     return Response(
         out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="pac-ledger-{cycle}.csv"'},

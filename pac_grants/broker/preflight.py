@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from pac_grants.broker.topics import bootstrap_servers
+from pac_grants.errors import first_line
 from pac_grants.logging_setup import Redactor, secret_values
 from pac_grants.settings import Settings
 
@@ -28,7 +29,7 @@ class _Reasons(logging.Handler):
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage().splitlines()[0] if record.msg else "")
+        self.lines.append(first_line(record.getMessage()))
 
 
 def aiokafka_options(settings: Settings) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import importlib
 
 import click
 
+from pac_grants.cli.errors import EPILOG
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "allocate": ("pac_grants.cli.allocate:allocate", "Offline calculation of a cycle's grants."),
     "explain": ("pac_grants.cli.allocate:explain", "Why a commune got its amount (rules.md s7)."),
@@ -43,6 +45,7 @@ class LazyGroup(click.Group):
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
+        command.epilog = command.epilog or EPILOG
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -51,7 +54,8 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EPILOG)
 @click.version_option(package_name="pac-grants")
 def main() -> None:
     """pac-grants: the PAPC performance-grant calculator."""

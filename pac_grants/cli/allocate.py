@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from models.results import cycle_json
+from pac_grants.cli.errors import usage
 from pac_grants.cli.output import render_allocation, render_explanation
 from pac_grants.offline import InputError, OfflineRun, bundled_communes_path, run_offline
 from pac_grants.rules.engine import CycleResult, PoolError
@@ -20,21 +21,15 @@ from pac_grants.rules.explain import explain as explain_commune
 from pac_grants.rules.ruleset import Ruleset, RulesetError, load_ruleset, packaged_ruleset
 
 
-class UsageProblem(click.ClickException):
-    """Bad input: one line on stderr, exit 2 (interfaces.md)."""
-
-    exit_code = 2
-
-
 def _pools(values: Sequence[str]) -> dict[str, int]:
     pools: dict[str, int] = {}
     for value in values:
         window, _, amount = value.partition("=")
         if not window or not re.fullmatch("[0-9]+", amount.strip()):
-            raise UsageProblem(f"--pool {value!r}: expected WINDOW=WHOLE_MAD, "
+            raise usage(f"--pool {value!r}: expected WINDOW=WHOLE_MAD, "
                                "e.g. --pool standard=1500000000")
         if window in pools:
-            raise UsageProblem(f"--pool: window {window!r} given twice")
+            raise usage(f"--pool: window {window!r} given twice")
         pools[window] = int(amount)
     return pools
 
@@ -43,11 +38,11 @@ def _ruleset(cycle: int, source: str | None) -> Ruleset:
     try:
         ruleset = load_ruleset(source) if source else packaged_ruleset(cycle)
     except RulesetError as exc:
-        raise UsageProblem(str(exc)) from None
+        raise usage(str(exc)) from None
     if ruleset is None:
-        raise UsageProblem(f"no packaged ruleset for cycle {cycle}; pass --ruleset FILE")
+        raise usage(f"no packaged ruleset for cycle {cycle}; pass --ruleset FILE")
     if ruleset.cycle != cycle:
-        raise UsageProblem(f"ruleset {ruleset.id} is for cycle {ruleset.cycle}, not {cycle}")
+        raise usage(f"ruleset {ruleset.id} is for cycle {ruleset.cycle}, not {cycle}")
     return ruleset
 
 
@@ -58,9 +53,9 @@ def _run(cycle: int, communes: str | None, assessments: str, pools: Sequence[str
         return run_offline(chosen, communes or bundled_communes_path(), assessments,
                            _pools(pools))
     except InputError as exc:
-        raise UsageProblem(str(exc)) from None
+        raise usage(str(exc)) from None
     except PoolError as exc:
-        raise UsageProblem(f"--pool: {exc}") from None
+        raise usage(f"--pool: {exc}") from None
 
 
 def _inputs(command: Any, *, offline_only: bool = True) -> Any:
@@ -124,7 +119,7 @@ def explain(cycle: int, communes: str | None, assessments: str | None, pools: tu
         source = communes or Path(bundled_communes_path()).name
     explanation = explain_commune(result, code)
     if explanation is None:
-        raise UsageProblem(f"commune {code!r} is not in {source}")
+        raise usage(f"commune {code!r} is not in {source}")
     if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps(explanation, ensure_ascii=False, indent=2))
     else:
@@ -132,26 +127,9 @@ def explain(cycle: int, communes: str | None, assessments: str | None, pools: tu
 
 
 def _from_database(cycle: int) -> CycleResult:
-    """Recompute the cycle from the pipeline's stored inputs (the ledger's database)."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """Recompute the cycle from the inputs the worker stored (the read side)."""
+    from pac_grants import readside
+    from pac_grants.cli.ledger import opened
 
-    from pac_grants.ledger import Ledger
-    from pac_grants.ledger.database import describe_db_error
-    from pac_grants.ledger.errors import LedgerError
-    from pac_grants.settings import get_settings
-    from streams import cycles, state
-
-    try:
-        ledger = Ledger.from_url(get_settings().database_url, must_exist=True)
-    except LedgerError as exc:
-        raise UsageProblem(str(exc)) from None
-    try:
-        with ledger.engine.connect() as conn:
-            row = state.get_cycle(conn, cycle)
-            if row is None:
-                raise UsageProblem(f"cycle {cycle} was never opened in this ledger")
-            return cycles.compute(conn, row)
-    except SQLAlchemyError as exc:
-        raise UsageProblem(describe_db_error(ledger.engine, exc)) from None
-    finally:
-        ledger.dispose()
+    with opened(None) as ledger, ledger.reader() as reader:
+        return readside.cycle_result(reader, cycle)

@@ -1,8 +1,9 @@
 """``pac-grants api``: the read API and finance page over the ledger (issue 7).
 
 Like the worker, it applies the ledger's migrations on start, so an empty database just
-works (interfaces.md ``db upgrade``). It refuses to start without ``PAC_API_TOKEN``:
-the API never serves data without authentication. Errors are one line, exit 2.
+works (docs/cli.md ``db upgrade``). It refuses to start without ``PAC_API_TOKEN``:
+the API never serves data without authentication. Errors are one line
+(pac_grants/cli/errors.py: 2 for a setting, 1 for an unreachable database).
 """
 
 from __future__ import annotations
@@ -11,43 +12,34 @@ from typing import Any
 
 import click
 
-
-class ApiCommandError(click.ClickException):
-    exit_code = 2
+from pac_grants.cli.errors import EPILOG, reported, service, usage
 
 
 def _settings() -> Any:
-    from pac_grants.settings import SettingsError, load_settings
+    from pac_grants.settings import load_settings
 
-    try:
+    with reported():
         settings = load_settings()
-    except SettingsError as exc:
-        raise ApiCommandError(str(exc)) from None
     if settings.api_token is None or not settings.api_token.get_secret_value().strip():
-        raise ApiCommandError("PAC_API_TOKEN is not set: the read API needs a bearer token")
+        raise usage("PAC_API_TOKEN is not set: the read API needs a bearer token")
     return settings
 
 
 def _ledger(url: str) -> Any:
     from sqlalchemy.exc import DBAPIError
 
-    from pac_grants.ledger import Ledger, LedgerError
-    from pac_grants.ledger.database import describe_db_error
+    from pac_grants.ledger import Ledger
 
-    try:
+    with reported():
         ledger = Ledger.from_url(url)
-    except LedgerError as exc:
-        raise ApiCommandError(str(exc)) from None
-    try:
-        ledger.upgrade()
-    except DBAPIError as exc:
-        raise ApiCommandError(describe_db_error(ledger.engine, exc)) from None
-    except Exception as exc:  # a database that refuses the migration (rights, ...)
-        raise ApiCommandError(f"database: {str(exc).splitlines()[0]}") from None
+        try:
+            ledger.upgrade()
+        except DBAPIError as exc:
+            raise service(ledger.describe(exc)) from None
     return ledger
 
 
-@click.command("api")
+@click.command("api", epilog=EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True,
               type=click.IntRange(1, 65535), help="TCP port.")

@@ -51,7 +51,7 @@ def demo(workdir: Path, seed: int, timeout: float) -> None:
             ledger = runner.prepare(ready, note)
             with runner.worker(env) as process:
                 note(f"worker: pid {process.pid}, log {workdir / 'worker.log'}")
-                runner.publish_phases(env, program, ledger.engine, process, note, timeout)
+                runner.publish_phases(env, program, ledger, process, note, timeout)
                 metrics = _scrape(port)
             ok = _report(ledger, program, port, metrics, workdir)
             ledger.dispose()

@@ -1,8 +1,9 @@
 """``pac-grants ledger ...`` and ``pac-grants db upgrade`` (interfaces.md, ledger.md).
 
 Read commands never create a database: a missing SQLite file or an un-migrated database
-is one line on stderr and exit 2, as is an unknown cycle or commune. ``verify`` exits 1
-on a broken invariant, naming the first transaction at fault.
+is one line on stderr and exit 2, as is an unknown cycle or commune; an unreachable
+database exits 1 (pac_grants/cli/errors.py). ``verify`` exits 1 on a broken invariant,
+naming the first transaction at fault.
 """
 
 from __future__ import annotations
@@ -17,27 +18,20 @@ from typing import Any
 
 import click
 
-from pac_grants.cli import ledger_format
+from pac_grants import tables
+from pac_grants.cli.errors import EPILOG, reported, service
 
 FORMATS = click.Choice(["json", "table"])
 ROW_FORMATS = click.Choice(["json", "table", "csv"])
 
 
-class LedgerCommandError(click.ClickException):
-    """A user mistake or an unreachable database: one line, exit 2."""
-
-    exit_code = 2
-
-
 def _database_url(explicit: str | None) -> str:
     if explicit:
         return explicit
-    from pac_grants.settings import SettingsError, get_settings
+    from pac_grants.settings import get_settings
 
-    try:
+    with reported():
         return get_settings().database_url
-    except SettingsError as exc:
-        raise LedgerCommandError(str(exc)) from None
 
 
 @contextmanager
@@ -45,20 +39,15 @@ def opened(url: str | None, *, must_exist: bool = True) -> Iterator[Any]:
     """The ledger at ``url`` (or PAC_DATABASE_URL); its errors become one line."""
     from sqlalchemy.exc import DBAPIError
 
-    from pac_grants.ledger import Ledger, LedgerError
-    from pac_grants.ledger.database import describe_db_error
+    from pac_grants.ledger import Ledger
 
-    ledger = None
-    try:
+    with reported():
         ledger = Ledger.from_url(_database_url(url), must_exist=must_exist)
-        yield ledger
-    except LedgerError as exc:
-        raise LedgerCommandError(str(exc)) from None
-    except DBAPIError as exc:
-        assert ledger is not None
-        raise LedgerCommandError(describe_db_error(ledger.engine, exc)) from None
-    finally:
-        if ledger is not None:
+        try:
+            yield ledger
+        except DBAPIError as exc:
+            raise service(ledger.describe(exc)) from None
+        finally:
             ledger.dispose()
 
 
@@ -76,7 +65,7 @@ database_option = click.option(
 )
 
 
-@click.group("ledger")
+@click.group("ledger", epilog=EPILOG)
 def ledger() -> None:
     """Read the ledger: summary, balances, statement, export, verify (ledger.md)."""
 
@@ -90,9 +79,9 @@ def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> Non
     with opened(database_url) as book:
         cycles = book.summary(cycle)
     if (fmt or _default_format()) == "json":
-        _emit_json({"cycles": [c.to_json() for c in cycles]})
+        _emit_json({"cycles": [c.model_dump(mode="json") for c in cycles]})
     else:
-        click.echo(ledger_format.summary_table(cycles))
+        click.echo(tables.summary_table(cycles))
 
 
 @ledger.command()
@@ -107,11 +96,11 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
         rows = book.balances(cycle, as_of.date() if as_of else None)
     chosen = fmt or _default_format()
     if chosen == "json":
-        _emit_json({"cycle": cycle, "communes": [r.to_json() for r in rows]})
+        _emit_json({"cycle": cycle, "communes": [r.model_dump(mode="json") for r in rows]})
     elif chosen == "csv":
-        click.echo(ledger_format.balances_csv(cycle, rows), nl=False)
+        click.echo(tables.balances_csv(cycle, rows), nl=False)
     else:
-        click.echo(ledger_format.balances_table(rows))
+        click.echo(tables.balances_table(rows))
 
 
 @ledger.command()
@@ -121,12 +110,12 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
 @click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
 def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None) -> None:
     """A commune's transactions in order, with running balances and reasons."""
-    with opened(database_url) as book:
-        result = book.statement(code, cycle)
+    with opened(database_url) as book, book.reader() as reader:
+        result = reader.postings.statement(code, cycle)
     if (fmt or _default_format()) == "json":
-        _emit_json(result.to_json())
+        _emit_json(result.model_dump(mode="json", exclude={"cycle"}))
     else:
-        click.echo(ledger_format.statement_table(result))
+        click.echo(tables.statement_table(result))
 
 
 @ledger.command()
@@ -138,14 +127,15 @@ def statement(database_url: str | None, code: str, cycle: int | None, fmt: str |
               help="Write to this file (UTF-8) instead of stdout.")
 def export(database_url: str | None, fmt: str, cycle: int | None, output: Path | None) -> None:
     """Every posting with its transaction (CSV) or every transaction (JSON), UTF-8."""
-    with opened(database_url) as book:
-        if cycle is not None and cycle not in book.cycles():
-            raise LedgerCommandError(f"cycle {cycle} has no transaction in the ledger")
+    with opened(database_url) as book, book.reader() as reader:
+        if cycle is not None:
+            reader.postings.require_cycle(cycle)
         if output is None:
-            count = book.export(click.get_text_stream("stdout", encoding="utf-8"), fmt, cycle)
+            stdout = click.get_text_stream("stdout", encoding="utf-8")
+            count = reader.postings.export(stdout, fmt, cycle)
         else:
             with output.open("w", encoding="utf-8", newline="") as out:
-                count = book.export(out, fmt, cycle)
+                count = reader.postings.export(out, fmt, cycle)
     if output is not None:
         click.echo(f"wrote {count} {'rows' if fmt == 'csv' else 'transactions'} to {output}",
                    err=True)
@@ -162,7 +152,7 @@ def verify(database_url: str | None) -> None:
         sys.exit(1)
 
 
-@click.group("db")
+@click.group("db", epilog=EPILOG)
 def db() -> None:
     """The ledger's database schema."""
 
@@ -173,5 +163,5 @@ def upgrade(database_url: str | None) -> None:
     """Apply the ledger's migrations (idempotent; creates a SQLite file if needed)."""
     with opened(database_url, must_exist=False) as book:
         book.upgrade()
-        url = book.engine.url.render_as_string(hide_password=True)
+        url = book.url
     click.echo(f"ok: {url} is at the latest ledger schema")

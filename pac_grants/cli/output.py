@@ -6,7 +6,8 @@ import csv
 import io
 from typing import Any
 
-from pac_grants.rules.engine import CycleResult
+from pac_grants.rules.engine import CommuneResult, CycleResult
+from pac_grants.tables import table
 
 CSV_COLUMNS = ["window", "code", "name_fr", "name_ar", "eligible", "reasons",
                "failed_conditions", "score", "capped", "amount"]
@@ -40,14 +41,15 @@ def _table(result: CycleResult) -> str:
         lines.append(f"window {window.window.id}: pool {window.pool:,} MAD, allocated "
                      f"{window.allocated:,}, unallocated {window.unallocated:,}, "
                      f"eligible {window.eligible_count}/{len(window.communes)}")
-        lines.append(f"{'code':<14} {'commune':<24} {'score':>5} {'amount (MAD)':>14}  notes")
-        for c in window.communes:
-            notes = " ".join(c.standing.reasons + c.standing.failed_conditions)
-            notes += " capped" if c.share and c.share.capped else ""
-            score = "" if c.score is None else str(c.score)
-            lines.append(f"{c.code:<14} {c.commune.name_fr[:24]:<24} {score:>5} "
-                         f"{c.amount:>14,}  {notes}")
+        rows = [(c.code, c.commune.name_fr[:24], "" if c.score is None else c.score,
+                 f"{c.amount:,}", _notes(c)) for c in window.communes]
+        lines.append(table(("code", "commune", "score", "amount (MAD)", "notes"), rows))
     return "\n".join(lines) + "\n"
+
+
+def _notes(commune: CommuneResult) -> str:
+    notes = " ".join(commune.standing.reasons + commune.standing.failed_conditions)
+    return notes + (" capped" if commune.share and commune.share.capped else "")
 
 
 def render_explanation(data: dict[str, Any]) -> str:

@@ -9,37 +9,22 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
+from models.responses import DeadLetter
 from pac_grants.broker.topics import INPUTS, logical_name, topic_name
-
-
-class StreamCommandError(click.ClickException):
-    exit_code = 2
+from pac_grants.cli.errors import EPILOG, USAGE, reported, service, usage
+from pac_grants.tables import table
 
 
 def _settings() -> Any:
-    from pac_grants.settings import SettingsError, load_settings
+    from pac_grants.settings import load_settings
 
-    try:
+    with reported():
         return load_settings()
-    except SettingsError as exc:
-        raise StreamCommandError(str(exc)) from None
-
-
-@contextmanager
-def _kafka_errors() -> Iterator[None]:
-    from kafka.errors import KafkaError
-
-    try:
-        yield
-    except KafkaError as exc:
-        raise StreamCommandError(f"Kafka: {type(exc).__name__}: {exc}".split("\n")[0]) from None
 
 
 @click.command()
@@ -47,9 +32,13 @@ def _kafka_errors() -> Iterator[None]:
               type=click.Choice(["debug", "info", "warning", "error"]))
 def worker(loglevel: str) -> None:
     """The stream worker (Faust): broker, database and metrics from the settings."""
-    from pac_grants.worker import run_worker
+    from pac_grants.worker import StartError, run_worker
 
-    run_worker(_settings(), loglevel)
+    settings = _settings()
+    try:
+        run_worker(settings, loglevel)
+    except StartError as exc:
+        raise service(str(exc)) from None
 
 
 @click.command()
@@ -64,7 +53,7 @@ def publish(topic: str, raw: bool, file: str) -> None:
     settings = _settings()
     logical = logical_name(settings.topic_prefix, topic)
     if logical not in INPUTS:
-        raise StreamCommandError(f"--topic {topic}: not an input topic ({', '.join(INPUTS)})")
+        raise usage(f"--topic {topic}: not an input topic ({', '.join(INPUTS)})")
     stream = click.open_file(file, "rb")
     with stream:
         ready, invalid = prepare(logical, stream, raw=raw)
@@ -74,7 +63,7 @@ def publish(topic: str, raw: bool, file: str) -> None:
     full = topic_name(settings.topic_prefix, logical)
     sent = 0
     if ready:
-        with _kafka_errors():
+        with reported():
             kafka = producer(settings)
             try:
                 sent = sum(1 for _ in send_all(kafka, full, ready))
@@ -82,10 +71,10 @@ def publish(topic: str, raw: bool, file: str) -> None:
                 kafka.close()
     click.echo(f"{sent} sent to {full}, {len(invalid)} invalid", err=True)
     if invalid:
-        sys.exit(1)
+        sys.exit(USAGE)
 
 
-@click.group()
+@click.group(epilog=EPILOG)
 def topics() -> None:
     """The topics of events.md, with the PAC_TOPIC_PREFIX prefix."""
 
@@ -98,41 +87,27 @@ def topics_create(partitions: int, replication_factor: int) -> None:
     from pac_grants.broker.topics import create_topics
 
     settings = _settings()
-    with _kafka_errors():
+    with reported():
         created = create_topics(settings, partitions, replication_factor)
     for name in created:
         click.echo(name)
     click.echo(f"{len(created)} topics created", err=True)
 
 
-@click.group()
+@click.group(epilog=EPILOG)
 def dlq() -> None:
     """Dead letters (events.md): list them, replay them to their source topic."""
 
 
-def _dead_letters(code: str | None, since: datetime | None) -> list[Any]:
+def _dead_letters(code: str | None, since: datetime | None) -> list[DeadLetter]:
     from pac_grants.cli.ledger import opened
 
     with opened(_settings().database_url) as ledger:
         rows = list(reversed(ledger.dead_letters(limit=1_000_000, code=code)))
     if since is not None:
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
-        rows = [r for r in rows if _aware(r.received_at) >= since]
+        rows = [r for r in rows if r.received_at >= since]
     return rows
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _as_json(row: Any) -> dict[str, Any]:
-    out = {"id": row.id, "received_at": _aware(row.received_at).isoformat(),
-           "source_topic": row.source_topic, "partition": row.partition,
-           "offset": row.offset, "key": row.key, "raw_value": row.raw_value}
-    if row.encoding == "base64":
-        out["encoding"] = "base64"
-    return out | {"error": {"code": row.code, "message": row.message,
-                            "details": row.details}}
 
 
 _since = click.option("--since", type=click.DateTime(), help="Only those received since then.")
@@ -149,12 +124,12 @@ def dlq_list(code: str | None, since: datetime | None, fmt: str | None) -> None:
     rows = _dead_letters(code, since)
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         for row in rows:
-            click.echo(json.dumps(_as_json(row), ensure_ascii=False))
+            click.echo(json.dumps(row.record(), ensure_ascii=False))
         return
-    for row in rows:
-        click.echo(f"{row.id:>6}  {_aware(row.received_at):%Y-%m-%d %H:%M:%S}  "
-                   f"{row.source_topic}[{row.partition}]@{row.offset}  {row.code:<22} "
-                   f"{row.message[:80]}")
+    click.echo(table(("id", "received", "source", "code", "message"), [
+        (row.id, f"{row.received_at:%Y-%m-%d %H:%M:%S}",
+         f"{row.source_topic}[{row.partition}]@{row.offset}", row.code, row.message[:80])
+        for row in rows]))
 
 
 @dlq.command("replay")
@@ -165,7 +140,7 @@ def dlq_replay(code: str | None, since: datetime | None) -> None:
     from pac_grants.broker.publish import producer, send_all
 
     rows = _dead_letters(code, since)
-    with _kafka_errors():
+    with reported():
         kafka = producer(_settings())
         try:
             for row in rows:

@@ -12,9 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Engine
-
-from streams import state
+from pac_grants.ledger import Ledger
 
 TopicPartition = tuple[str, int]
 
@@ -34,21 +32,21 @@ class Progress:
             key = (topic, partition)
             self.sent[key] = max(offset, self.sent.get(key, -1))
 
-    def processed(self, engine: Engine) -> int:
+    def processed(self, ledger: Ledger) -> int:
         """Messages processed among those sent (offsets start at 0 on fresh topics)."""
-        with engine.connect() as conn:
-            done = state.all_offsets(conn)
+        with ledger.reader() as reader:
+            done = reader.state.all_offsets()
         return sum(min(done.get(tp, -1), last) + 1 for tp, last in self.sent.items())
 
     def total(self) -> int:
         return sum(last + 1 for last in self.sent.values())
 
-    def wait(self, engine: Engine, worker: subprocess.Popen[bytes], timeout: float,
+    def wait(self, ledger: Ledger, worker: subprocess.Popen[bytes], timeout: float,
              tick: Callable[[int], None]) -> None:
         """Block until every sent message is processed; ``tick(processed)`` on changes."""
         deadline, last = time.monotonic() + timeout, -1
         while True:
-            done = self.processed(engine)
+            done = self.processed(ledger)
             if done != last:
                 tick(done)
                 last = done

@@ -74,7 +74,7 @@ def worker(env: DemoEnv) -> Iterator[subprocess.Popen[bytes]]:
         terminate(process, 20.0)
 
 
-def publish_phases(env: DemoEnv, program: Program, engine: object,
+def publish_phases(env: DemoEnv, program: Program, ledger: Ledger,
                    process: subprocess.Popen[bytes], echo: Echo, timeout: float) -> None:
     """Send each phase, then wait until the worker has processed it (progress bar)."""
     import click
@@ -96,7 +96,7 @@ def publish_phases(env: DemoEnv, program: Program, engine: object,
                 def tick(done: int) -> None:
                     bar.update(done - bar.pos)
 
-                progress.wait(engine, process, timeout, tick)  # type: ignore[arg-type]
+                progress.wait(ledger, process, timeout, tick)
     finally:
         kafka.close()
     echo(f"{total} events published in {len(program.phases)} phases and processed")

@@ -1,32 +1,32 @@
-"""The ledger of pac-grants: double-entry, append-only, idempotent, hash-chained (ledger.md).
+"""The ledger of pac-grants: double-entry, append-only, idempotent, hash-chained, and the
+pipeline's state beside it (docs/ledger.md). Import from here only: the modules inside
+are the package's own (an import-linter contract in CI keeps it so).
 
-The interface the pipeline codes against (docs/architecture.md "Ledger API")::
+    from pac_grants.ledger import Ledger, TransactionSpec, Posting, NotFound
 
-    from pac_grants.ledger import Ledger, TransactionSpec, Posting, PostResult, LedgerError
+    ledger = Ledger.from_url(url)        # no engine at import time; SQLite or PostgreSQL
+    ledger.upgrade()                     # the migrations (idempotent)
 
-    ledger = Ledger.from_url(url)   # no engine at import time; SQLite or PostgreSQL
-    ledger.upgrade()                # apply the migrations (idempotent); done by worker/demo/api
-    res = ledger.post(spec)         # one DB transaction; res.duplicate if the key existed
-    ledger.post_many(specs)         # several in one DB transaction; repeats are no-ops
-    ledger.balance(account, as_of=None) -> int          # centimes
-    ledger.allocated(cycle) -> {(window, commune): int}  # allocation + adjustments to payable
-    ledger.outstanding(cycle, commune) -> int            # payable balance
-    ledger.funded(cycle, window) -> int                  # the window's pool envelope
-    ledger.summary(cycle=None), ledger.balances(cycle, as_of=None),
-    ledger.statement(commune, cycle=None), ledger.export(out, "csv"|"json", cycle=None),
-    ledger.verify() -> VerifyReport (.ok, .line(), .transaction_id)
-    ledger.upsert_communes(rows), ledger.record_dead_letter(...), ledger.dead_letters(limit, code),
-    ledger.record_allocation_result(...), ledger.latest_allocation_result(cycle, window)
-    ledger.engine; ledger.unit_of_work(); ledger.dispose()
+    with ledger.unit_of_work() as uow:   # the one way to write: one transaction, chain lock
+        uow.postings.post([spec, ...])   # idempotent by key; .duplicate for a known key
+        uow.state...; uow.communes...; uow.dead_letters...; uow.results...; uow.outbox...
+        uow.commit()                     # rollback unless committed
+
+    with ledger.reader() as r:           # the one way to read: read-only, one snapshot
+        r.postings.summary(); r.postings.balances(cycle, as_of); r.postings.statement(code)
+        r.postings.export(out, "csv"); r.postings.verify(); r.state.cycle(n)
+        r.dead_letters.recent(100); r.results.latest(cycle, window); r.communes.names(codes)
+
+``ledger.summary()``, ``balances()``, ``balance()``, ``allocated()``, ``verify()``,
+``dead_letters()`` are one-shot reads, each in its own reader.
 
 ``TransactionSpec(key, kind, cycle, window, postings, cause_event_ids, ruleset_id,
 ruleset_digest, inputs_digest, effective_date, reason, details={})`` is frozen;
 ``Posting(account, amount)`` has a signed amount in integer centimes. An empty or
 unbalanced spec raises an :class:`InvalidTransaction` (a :class:`LedgerError`) and
-nothing of the batch is written. Accounts are ``funding:{cycle}:{window}``,
-``pool:{cycle}:{window}``, ``payable:{cycle}:{commune}``, ``paid:{cycle}:{commune}``.
-Writers serialise on the chain head (SQLite ``BEGIN IMMEDIATE``, PostgreSQL advisory
-lock), so two workers never fork the chain nor post a key twice.
+nothing of the batch is written. Writers serialise on the chain head (SQLite
+``BEGIN IMMEDIATE``, PostgreSQL advisory lock), so two workers never fork the chain nor
+post a key twice.
 """
 
 from pac_grants.ledger.core import Ledger
@@ -41,9 +41,16 @@ from pac_grants.ledger.errors import (
     UnbalancedTransaction,
 )
 from pac_grants.ledger.posting import Posting, PostResult, TransactionSpec
+from pac_grants.ledger.reader import Reader
+from pac_grants.ledger.reference import AllocationResult
+from pac_grants.ledger.state import AssessmentRow, CycleRow, StateView, StoredCommune
+from pac_grants.ledger.unit_of_work import UnitOfWork
 from pac_grants.ledger.verify import VerifyReport
 
 __all__ = [
+    "AllocationResult",
+    "AssessmentRow",
+    "CycleRow",
     "DatabaseUnavailable",
     "EmptyTransaction",
     "InvalidAccount",
@@ -53,8 +60,12 @@ __all__ = [
     "NotFound",
     "PostResult",
     "Posting",
+    "Reader",
     "SchemaMissing",
+    "StateView",
+    "StoredCommune",
     "TransactionSpec",
     "UnbalancedTransaction",
+    "UnitOfWork",
     "VerifyReport",
 ]

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+from pac_grants.errors import first_line
 from pac_grants.ledger.errors import DatabaseUnavailable, SchemaMissing
 
 WRITE = "pac_write"  # execution option: this connection will append to the chain
@@ -34,7 +35,7 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
             return _sqlite_engine(url, parsed.database, must_exist)
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise DatabaseUnavailable(f"invalid database URL: {_first_line(exc)}") from None
+        raise DatabaseUnavailable(f"invalid database URL: {first_line(exc)}") from None
 
 
 def _sqlite_engine(url: str, database: str | None, must_exist: bool) -> Engine:
@@ -86,7 +87,7 @@ def upgrade(engine: Engine) -> None:
                 command.upgrade(config, "head")
             except CommandError as exc:  # e.g. a database migrated by a newer pac-grants
                 raise SchemaMissing(
-                    f"cannot migrate {safe_url(engine)}: {_first_line(exc)}"
+                    f"cannot migrate {safe_url(engine)}: {first_line(exc)}"
                 ) from None
 
 
@@ -105,11 +106,7 @@ def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 def describe_db_error(engine: Engine, exc: BaseException) -> str:
     """One line for a driver error (connection refused, bad password, ...)."""
     original = getattr(exc, "orig", None) or exc
-    return f"database {safe_url(engine)}: {_first_line(original)}"
+    return f"database {safe_url(engine)}: {first_line(original)}"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
+from models.codes import AccountType, TransactionKind
 from pac_grants.ledger.errors import (
     EmptyTransaction,
     InvalidAccount,
@@ -19,8 +20,9 @@ from pac_grants.ledger.errors import (
     UnbalancedTransaction,
 )
 
-Kind = Literal["envelope", "allocation", "adjustment", "disbursement"]
-KINDS: tuple[str, ...] = ("envelope", "allocation", "adjustment", "disbursement")
+Kind = TransactionKind
+KINDS: tuple[str, ...] = tuple(TransactionKind)
+ACCOUNT_TYPES: tuple[str, ...] = tuple(AccountType)
 MAX_AMOUNT = 2**62  # far above any budget, far below BIGINT overflow
 MAX_KEY = 255
 
@@ -72,12 +74,12 @@ class AccountParts(NamedTuple):
 def parse_account(name: str) -> AccountParts:
     """``payable:2021:09.001.01.01`` -> its parts; :class:`InvalidAccount` otherwise."""
     parts = name.split(":", 2)
-    if len(parts) != 3 or parts[0] not in ("funding", "pool", "payable", "paid"):
+    if len(parts) != 3 or parts[0] not in ACCOUNT_TYPES:
         raise InvalidAccount(f"account {name!r} is not of the form kind:cycle:name (ledger.md)")
     kind, cycle, rest = parts
     if not cycle.isdigit() or not rest or len(name) > 200:
         raise InvalidAccount(f"account {name!r}: cycle must be digits and the name non-empty")
-    if kind in ("funding", "pool"):
+    if kind in (AccountType.FUNDING, AccountType.POOL):
         return AccountParts(name, kind, int(cycle), rest, None)
     return AccountParts(name, kind, int(cycle), None, rest)
 

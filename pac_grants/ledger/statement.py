@@ -9,66 +9,14 @@ downward adjustment of a paid grant: money to recover).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pac_grants import money
+from models.responses import CommuneRef, RunningBalance, Statement, StatementEntry
 from pac_grants.ledger.errors import NotFound
 from pac_grants.ledger.reading import ACCOUNTS, ALLOCATING, POSTINGS, TX
 from pac_grants.ledger.views import commune_names
-
-
-@dataclass(frozen=True)
-class StatementEntry:
-    sequence: int
-    transaction: str
-    kind: str
-    cycle: int
-    window: str | None
-    effective_date: date
-    reason: str
-    allocated: int  # change of allocated by this transaction
-    paid: int  # change of paid
-    outstanding: int  # change of the payable balance
-    balance_allocated: int
-    balance_paid: int
-    balance_outstanding: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sequence": self.sequence,
-            "transaction": self.transaction,
-            "kind": self.kind,
-            "cycle": self.cycle,
-            "window": self.window,
-            "effective_date": self.effective_date.isoformat(),
-            "reason": self.reason,
-            "allocated": money.text(self.allocated),
-            "paid": money.text(self.paid),
-            "outstanding": money.text(self.outstanding),
-            "balance": {
-                "allocated": money.text(self.balance_allocated),
-                "paid": money.text(self.balance_paid),
-                "outstanding": money.text(self.balance_outstanding),
-            },
-        }
-
-
-@dataclass(frozen=True)
-class Statement:
-    code: str
-    name_fr: str | None
-    name_ar: str | None
-    entries: tuple[StatementEntry, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "commune": {"code": self.code, "name_fr": self.name_fr, "name_ar": self.name_ar},
-            "entries": [e.to_json() for e in self.entries],
-        }
 
 
 def statement(connection: Connection, code: str, cycle: int | None = None) -> Statement:
@@ -89,7 +37,8 @@ def statement(connection: Connection, code: str, cycle: int | None = None) -> St
         scope = "" if cycle is None else f" in cycle {cycle}"
         raise NotFound(f"commune {code} has no transaction{scope} in the ledger")
     fr, ar = commune_names(connection, [code]).get(code, (None, None))
-    return Statement(code, fr, ar, tuple(entries))
+    return Statement(commune=CommuneRef(code=code, name_fr=fr, name_ar=ar), cycle=cycle,
+                     entries=entries)
 
 
 def _entries(rows: list[Any]) -> list[StatementEntry]:
@@ -105,11 +54,10 @@ def _entries(rows: list[Any]) -> list[StatementEntry]:
         allocated = payable if first.kind in ALLOCATING else 0
         total_a, total_p, total_o = running.get(first.cycle, (0, 0, 0))
         running[first.cycle] = (total_a + allocated, total_p + paid, total_o + payable)
-        entries.append(
-            StatementEntry(
-                first.sequence, first.id, first.kind, first.cycle, first.window,
-                first.effective_date, first.reason, allocated, paid, payable,
-                *running[first.cycle],
-            )
-        )
+        balance_a, balance_p, balance_o = running[first.cycle]
+        entries.append(StatementEntry(
+            sequence=first.sequence, transaction=first.id, kind=first.kind, cycle=first.cycle,
+            window=first.window, effective_date=first.effective_date, reason=first.reason,
+            allocated=allocated, paid=paid, outstanding=payable,
+            balance=RunningBalance(allocated=balance_a, paid=balance_p, outstanding=balance_o)))
     return sorted(entries, key=lambda e: (e.cycle, e.sequence))

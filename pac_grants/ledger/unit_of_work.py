@@ -1,14 +1,21 @@
-"""A unit of work around ledger writes (cosmicpython's ``unit_of_work.py``).
+"""The unit of work: the one way to write (cosmicpython's ``unit_of_work.py``).
 
 Rollback by default, commit explicitly. Entering it opens one database transaction that
 holds the chain lock (:func:`pac_grants.ledger.database.lock_chain`), so the idempotency
-check, the chain head and the inserts of :meth:`UnitOfWork.post` all see one state and no
-other writer can interleave (ledger.md "Exactly one effect per cause").
+check, the chain head and the inserts of :meth:`Postings.post` all see one state and no
+other writer can interleave (docs/ledger.md "Exactly one effect per cause"). It hands out
+repositories, never its connection: ``postings`` (the ledger), ``state`` (the pipeline's
+input state), ``communes`` (reference names), ``dead_letters``, ``results`` and
+``outbox``; all write in the same transaction, so a batch's state, postings, dead letters
+and outputs commit together. Its repositories are also a reader's (they subclass the
+read-only ones), so the read side can rebuild a cycle inside the batch.
+
+``chain=False`` opens a write transaction without the chain lock, for writes that post
+nothing (the outbox, provisional results); its ``postings`` refuse to post.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -16,18 +23,29 @@ from sqlalchemy import Connection, Engine
 
 from pac_grants.ledger import writing
 from pac_grants.ledger.database import WRITE, lock_chain
-from pac_grants.ledger.posting import PostResult, TransactionSpec, validate
+from pac_grants.ledger.errors import LedgerError
+from pac_grants.ledger.postings import Postings
+from pac_grants.ledger.reference import Communes, DeadLetters, Outbox, Results
+from pac_grants.ledger.state import State
 
 
 class UnitOfWork:
-    """``with UnitOfWork(engine) as uow: uow.post(specs); uow.commit()``."""
+    """``with ledger.unit_of_work() as uow: uow.postings.post(specs); uow.commit()``."""
 
-    def __init__(self, engine: Engine, known_accounts: set[str] | None = None) -> None:
+    def __init__(self, engine: Engine, known_accounts: set[str] | None = None,
+                 chain: bool = True) -> None:
         self._engine = engine
+        self._chain = chain
         self._connection: Connection | None = None
         self._known = set() if known_accounts is None else known_accounts
         self._state = writing.WriteState(self._known)  # valid while the lock is held
         self._locked = False
+        self.postings = Postings(self._locked_connection, self._write_state)
+        self.state = State(self._locked_connection)
+        self.communes = Communes(self._locked_connection)
+        self.dead_letters = DeadLetters(self._locked_connection)
+        self.results = Results(self._locked_connection)
+        self.outbox = Outbox(self._locked_connection)
 
     def __enter__(self) -> Self:
         connection = self._engine.connect()
@@ -42,39 +60,33 @@ class UnitOfWork:
 
     def _begin(self, connection: Connection) -> None:
         connection.begin()
-        lock_chain(connection)
+        if self._chain:
+            lock_chain(connection)
         self._locked = True
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         connection, self._connection = self._connection, None
         self._forget()
         if connection is not None:
             connection.rollback()  # a no-op after commit(): rollback is the default
             connection.close()
 
-    @property
-    def connection(self) -> Connection:
-        """The open connection (for a caller that writes its own rows in the same commit)."""
+    def _locked_connection(self) -> Connection:
         if self._connection is None:
             raise RuntimeError("the unit of work is not open")
         if not self._locked:  # used again after commit(): a new locked transaction
             self._begin(self._connection)
         return self._connection
 
-    def post(self, specs: Sequence[TransactionSpec]) -> list[PostResult]:
-        """Validate every spec first (nothing written if one is invalid), then append."""
-        for spec in specs:
-            validate(spec)
-        return writing.append(self.connection, specs, self._state)
+    def _write_state(self) -> writing.WriteState:
+        if not self._chain:
+            raise LedgerError("this unit of work does not hold the chain lock: it cannot post")
+        return self._state
 
     def commit(self) -> None:
         """Commit (and release the chain lock); the unit of work stays usable."""
-        self.connection.commit()
+        self._locked_connection().commit()
         self._known.update(self._state.created_accounts)
         self._forget()
 

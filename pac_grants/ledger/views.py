@@ -1,77 +1,21 @@
-"""The finance views of interfaces.md: cycle summary and balances by commune.
+"""The finance views: cycle summary and balances by commune (docs/ledger.md "Reading").
 
-Values are integer centimes; ``to_json()`` gives interfaces.md's exact shapes, with money
-as decimal strings of two decimals.
+They build the response models of :mod:`models.responses` (centimes inside, money text
+in JSON), which the CLI prints and the API returns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
-from pac_grants import money
+from models.responses import CommuneBalance, CycleSummary, WindowSummary
 from pac_grants.ledger import reading
 from pac_grants.ledger.errors import NotFound
 
-
-@dataclass(frozen=True)
-class WindowSummary:
-    window: str
-    pool: int
-    allocated: int
-    unallocated: int
-    paid: int
-    eligible: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "window": self.window,
-            "pool": money.text(self.pool),
-            "allocated": money.text(self.allocated),
-            "unallocated": money.text(self.unallocated),
-            "paid": money.text(self.paid),
-            "eligible": self.eligible,
-        }
-
-
-@dataclass(frozen=True)
-class CycleSummary:
-    cycle: int
-    status: str  # "closed" once the cycle has an allocation transaction, else "open"
-    windows: tuple[WindowSummary, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cycle": self.cycle,
-            "status": self.status,
-            "windows": [w.to_json() for w in self.windows],
-        }
-
-
-@dataclass(frozen=True)
-class CommuneBalance:
-    code: str
-    window: str | None
-    allocated: int
-    paid: int
-    outstanding: int
-    name_fr: str | None = None
-    name_ar: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "window": self.window,
-            "allocated": money.text(self.allocated),
-            "paid": money.text(self.paid),
-            "outstanding": money.text(self.outstanding),
-            "name_fr": self.name_fr,
-            "name_ar": self.name_ar,
-        }
+NAME_LOOKUP_LIMIT = 500  # below it, names are fetched by code; above, the whole table
 
 
 def require_cycle(connection: Connection, cycle: int) -> None:
@@ -94,7 +38,7 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
     allocated = reading.allocated(connection, cycle)
     paid = _paid_by_window(reading.disbursed(connection, cycle), allocated)
     eligible = reading.eligible(connection, cycle)
-    windows = tuple(
+    windows = [
         WindowSummary(
             window=w,
             pool=-balances.get(f"funding:{cycle}:{w}", 0),
@@ -104,9 +48,9 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
             eligible=eligible.get(w),
         )
         for w in reading.windows(connection, cycle)
-    )
+    ]
     status = "closed" if reading.is_closed(connection, cycle) else "open"
-    return CycleSummary(cycle, status, windows)
+    return CycleSummary(cycle=cycle, status=status, windows=windows)
 
 
 def _paid_by_window(
@@ -149,7 +93,7 @@ def balances(connection: Connection, cycle: int, as_of: date | None = None) -> l
 def commune_names(connection: Connection, codes: list[str]) -> dict[str, tuple[str, str]]:
     """code -> (name_fr, name_ar) from the reference table, for the codes it knows."""
     statement = select(COMMUNES.c.code, COMMUNES.c.name_fr, COMMUNES.c.name_ar)
-    if len(codes) < 500:
+    if len(codes) < NAME_LOOKUP_LIMIT:
         statement = statement.where(COMMUNES.c.code.in_(codes))
     wanted = set(codes)
     return {

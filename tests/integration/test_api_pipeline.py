@@ -21,11 +21,12 @@ import pytest
 import sqlalchemy as sa
 
 from pac_grants import money
-from pac_grants.api.db import read_only
 from pac_grants.ledger import Ledger
+from pac_grants.ledger.reader import read_only
 from pac_grants.scenario import Program
 from tests.integration.api_support import AUTH, ApiServer, pipeline_ledger, program
 from tests.integration.pipeline_support import cli
+from tests.ledger_support import upsert_communes
 from tests.unit.api_fixtures import fill
 
 pytestmark = pytest.mark.integration
@@ -161,7 +162,7 @@ def test_read_only_session_on_postgresql(fresh_postgres_url: str, tmp_path: Path
                 "3250000.00", "4515432.11"]
         finally:
             assert server.stop() in STOPPED
-        ledger.upsert_communes([{"code": "X1", "name_fr": "x", "name_ar": "x",
+        upsert_communes(ledger, [{"code": "X1", "name_fr": "x", "name_ar": "x",
                                  "region": "r", "province": "p"}])  # writable again
     finally:
         ledger.dispose()

@@ -29,9 +29,17 @@ from pac_grants.ledger import (
     Posting,
     TransactionSpec,
     UnbalancedTransaction,
-    reading,
 )
 from pac_grants.ledger.hashing import GENESIS, transaction_hash
+from tests.ledger_support import (
+    funded,
+    latest_result,
+    post,
+    post_many,
+    record_allocation_result,
+    record_dead_letter,
+    upsert_communes,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -89,9 +97,9 @@ def book(database_url: str) -> Iterator[Ledger]:
 
 
 def cycle_2021(book: Ledger) -> None:
-    book.upsert_communes([_commune(A), _commune(B)])
-    book.post_many([envelope(), allocation()])
-    book.post(disbursement("TGR-1", 100_000))
+    upsert_communes(book, [_commune(A), _commune(B)])
+    post_many(book, [envelope(), allocation()])
+    post(book, disbursement("TGR-1", 100_000))
 
 
 def _commune(code: str) -> dict[str, Any]:
@@ -110,7 +118,7 @@ def test_an_empty_database_just_works_and_upgrade_is_idempotent(book: Ledger) ->
 
 def test_postings_move_money_between_accounts(book: Ledger) -> None:
     cycle_2021(book)
-    assert book.funded(2021, "standard") == 1_000_000
+    assert funded(book, 2021, "standard") == 1_000_000
     assert book.balance("pool:2021:standard") == 100_000
     assert book.allocated(2021) == {("standard", A): 600_000, ("standard", B): 300_000}
     assert book.outstanding(2021, A) == 500_000
@@ -121,39 +129,39 @@ def test_postings_move_money_between_accounts(book: Ledger) -> None:
 def test_unbalanced_or_empty_batch_writes_nothing(book: Ledger) -> None:
     bad = spec("adjustment:2021:standard:x", "adjustment", {"pool:2021:standard": -5})
     with pytest.raises(UnbalancedTransaction, match="sum to -5 centimes"):
-        book.post_many([envelope(), bad])
+        post_many(book, [envelope(), bad])
     empty = spec("adjustment:2021:standard:y", "adjustment", {})
     with pytest.raises(EmptyTransaction):
-        book.post(empty)
+        post(book, empty)
     assert book.cycles() == []
     assert book.verify().transactions == 0
 
 
 def test_the_same_cause_twice_has_one_effect(book: Ledger) -> None:
-    first = book.post(envelope())
-    again = book.post_many([envelope(), envelope(), allocation(), allocation()])
+    first = post(book, envelope())
+    again = post_many(book, [envelope(), envelope(), allocation(), allocation()])
     assert (first.duplicate, [r.duplicate for r in again]) == (False, [True, True, False, True])
-    assert book.funded(2021, "standard") == 1_000_000
+    assert funded(book, 2021, "standard") == 1_000_000
     assert book.verify().line() == "ok: 2 transactions, chain intact"
 
 
 def test_the_unit_of_work_rolls_back_unless_committed(book: Ledger) -> None:
     with book.unit_of_work() as uow:
-        uow.post([envelope()])
+        uow.postings.post([envelope()])
         assert reading_balance(uow, "pool:2021:standard") == 1_000_000  # sees its own write
     assert book.cycles() == []
     with book.unit_of_work() as uow:
-        uow.post([envelope()])
+        uow.postings.post([envelope()])
         uow.commit()
-        assert uow.post([envelope(), allocation()])[1].duplicate is False
+        assert uow.postings.post([envelope(), allocation()])[1].duplicate is False
         uow.commit()
-        uow.post([disbursement("TGR-9", 1)])
+        uow.postings.post([disbursement("TGR-9", 1)])
         uow.rollback()
     assert book.verify().line() == "ok: 2 transactions, chain intact"
 
 
 def reading_balance(uow: Any, account: str) -> int:
-    return reading.balance(uow.connection, account)
+    return int(uow.postings.balance(account))
 
 
 # -- concurrency ----------------------------------------------------------------------
@@ -182,9 +190,9 @@ def _race(url: str, work: Any, writers: int = 2) -> list[Any]:
 
 
 def test_two_writers_same_cause_one_effect(book: Ledger, database_url: str) -> None:
-    book.post(envelope())
+    post(book, envelope())
     for attempt in range(5):
-        results = _race(database_url, lambda own, n=attempt: own.post(disbursement(f"R{n}", 10)))
+        results = _race(database_url, lambda own, n=attempt: post(own, disbursement(f"R{n}", 10)))
         assert sorted(r.duplicate for r in results) == [False, True]
     assert book.balance(f"paid:2021:{A}") == 50
     assert book.verify().line() == "ok: 6 transactions, chain intact"
@@ -198,12 +206,12 @@ def test_two_writers_never_lose_a_chain_link(book: Ledger, database_url: str) ->
         for _ in range(20):
             with lock:
                 n = next(counter)
-            own.post(envelope(1 + n, event_id=f"e{n}"))
+            post(own, envelope(1 + n, event_id=f"e{n}"))
         return 20
 
     _race(database_url, write, writers=3)
     assert book.verify().line() == "ok: 60 transactions, chain intact"
-    assert book.funded(2021, "standard") == sum(range(1, 61))
+    assert funded(book, 2021, "standard") == sum(range(1, 61))
 
 
 # -- tamper evidence and append-only ---------------------------------------------------
@@ -272,7 +280,7 @@ def test_postgres_refuses_update_and_delete(
             with (pytest.raises(Exception, match=r"append-only|permission denied"),
                   who.engine.begin() as connection):
                 connection.execute(text(sql))
-    assert writer.post(disbursement("TGR-2", 5)).duplicate is False
+    assert post(writer, disbursement("TGR-2", 5)).duplicate is False
     assert writer.verify().line() == "ok: 4 transactions, chain intact"
     writer.dispose()
     book.dispose()
@@ -289,7 +297,7 @@ def _as_writer(url: str, writer_url: str) -> str:
 
 def test_balances_at_a_past_date(book: Ledger) -> None:
     cycle_2021(book)
-    book.post(disbursement("TGR-2", 50_000, when=date(2023, 1, 10)))
+    post(book, disbursement("TGR-2", 50_000, when=date(2023, 1, 10)))
     assert book.balances(2021, date(2021, 3, 1)) == []
     july = book.balances(2021, date(2022, 7, 1))
     at = {b.code: (b.allocated, b.paid, b.outstanding) for b in july}
@@ -299,15 +307,15 @@ def test_balances_at_a_past_date(book: Ledger) -> None:
 
 
 def test_summary_and_statement(book: Ledger) -> None:
-    book.post(envelope(5_000, cycle=2022))
+    post(book, envelope(5_000, cycle=2022))
     cycle_2021(book)
-    book.post(adjustment(-550_000))  # an appeal lowers A below what was paid
-    summary = {s.cycle: s.to_json() for s in book.summary()}
+    post(book, adjustment(-550_000))  # an appeal lowers A below what was paid
+    summary = {s.cycle: s.model_dump(mode="json") for s in book.summary()}
     assert summary[2022]["status"] == "open"
     assert summary[2021] == {"cycle": 2021, "status": "closed", "windows": [{
         "window": "standard", "pool": "10000.00", "allocated": "3500.00",
         "unallocated": "6500.00", "paid": "1000.00", "eligible": 2}]}
-    entries = book.statement(A, 2021).to_json()["entries"]
+    entries = book.statement(A, 2021).model_dump(mode="json")["entries"]
     assert [e["kind"] for e in entries] == ["allocation", "disbursement", "adjustment"]
     assert entries[-1]["balance"] == {"allocated": "500.00", "paid": "1000.00",
                                       "outstanding": "-500.00"}
@@ -365,34 +373,34 @@ def test_cli_prints_the_shapes_of_interfaces_md(book: Ledger, database_url: str)
 
 def test_reference_tables(book: Ledger) -> None:
     cycle_2021(book)
-    book.upsert_communes([{**_commune(A), "name_fr": "Agadir (ville)"}])
+    upsert_communes(book, [{**_commune(A), "name_fr": "Agadir (ville)"}])
     dead: dict[str, Any] = {
             "received_at": datetime(2022, 3, 1, 9, 30), "source_topic": "pac.assessments.v1",
             "partition": 3, "offset": 1841, "key": A, "raw_value": "{", "encoding": "utf-8",
             "code": "malformed_json", "message": "not JSON", "details": [{"field": "x"}]}
-    assert book.record_dead_letter(**dead) is True
-    assert book.record_dead_letter(**dead) is False
-    assert book.record_dead_letter(**{**dead, "offset": 1842, "code": "unknown_cycle"}) is True
+    assert record_dead_letter(book, **dead) is True
+    assert record_dead_letter(book, **dead) is False
+    assert record_dead_letter(book, **{**dead, "offset": 1842, "code": "unknown_cycle"}) is True
     assert [d.offset for d in book.dead_letters(10)] == [1842, 1841]
     assert [d.details for d in book.dead_letters(10, code="malformed_json")] == [[{"field": "x"}]]
     for status in ("provisional", "final"):
-        book.record_allocation_result(cycle=2021, window="standard", status=status,
+        record_allocation_result(book, cycle=2021, window="standard", status=status,
                                       ruleset_id="papc-2021", ruleset_digest="sha256:ab",
                                       inputs_digest="sha256:cd", result={"communes": []})
-    latest = book.latest_allocation_result(2021, "standard")
+    latest = latest_result(book, 2021, "standard")
     assert latest is not None and latest.status == "final"
-    assert book.latest_allocation_result(2021, "other") is None
+    assert latest_result(book, 2021, "other") is None
     assert book.balances(2021)[0].name_fr == "Agadir (ville)"
 
 
 def test_a_batch_is_a_fixed_number_of_statements(book: Ledger) -> None:
-    book.post(envelope(10**9))
+    post(book, envelope(10**9))
     specs = [disbursement(f"R{n}", 1 + n) for n in range(200)]
-    book.post(allocation(10**7, 0))
+    post(book, allocation(10**7, 0))
     statements: list[str] = []
     event.listen(book.engine, "before_cursor_execute",
                  lambda *args: statements.append(args[2]))
-    results = book.post_many(specs)
+    results = post_many(book, specs)
     assert all(not r.duplicate for r in results)
     assert len(statements) <= 10, statements
     assert book.verify().line() == "ok: 202 transactions, chain intact"

@@ -31,6 +31,7 @@ from tests.integration.pipeline_support import (
     publish_phase,
     wait_processed,
 )
+from tests.ledger_support import funded
 
 pytestmark = pytest.mark.integration
 
@@ -121,7 +122,7 @@ def check_ledger(ledger: Ledger, reference: Reference) -> None:
     """Every balance of every opened cycle equals the reference, to the centime."""
     for cycle, pools in reference.pools.items():
         for window, pool in pools.items():
-            assert ledger.funded(cycle, window) == pool * 100, (cycle, window)
+            assert funded(ledger, cycle, window) == pool * 100, (cycle, window)
         allocated = {k: v for k, v in ledger.allocated(cycle).items() if v}
         if cycle not in reference.closed:
             assert allocated == {}, cycle

@@ -164,7 +164,7 @@ def test_metrics_match_what_the_worker_processed(env: dict[str, str], worker: Wo
     try:
         letters = Counter(d.code for d in ledger.dead_letters(limit=100))
         assert letters == Counter({code: n for (_t, code), n in expected_codes.items()})
-        with ledger.reader() as conn:
+        with ledger.engine.connect() as conn:
             query = select(TRANSACTIONS.c.kind, func.count()).group_by(TRANSACTIONS.c.kind)
             kinds: dict[str, int] = {str(kind): int(n) for kind, n in conn.execute(query)}
     finally:

@@ -17,6 +17,12 @@ from pydantic import SecretStr
 from pac_grants.api import create_app
 from pac_grants.ledger import Ledger, Posting, TransactionSpec
 from pac_grants.settings import Settings
+from tests.ledger_support import (
+    post_many,
+    record_allocation_result,
+    record_dead_letter,
+    upsert_communes,
+)
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -54,9 +60,9 @@ def tx(key: str, kind: str, cycle: int, postings: dict[str, int], when: date,
 
 def fill(ledger: Ledger) -> None:
     ledger.upgrade()
-    ledger.upsert_communes(COMMUNES)
+    upsert_communes(ledger, COMMUNES)
     pool, payable, paid = "pool:2021:standard", "payable:2021:", "paid:2021:"
-    ledger.post_many([
+    post_many(ledger, [
         tx("envelope:2021:standard:e1", "envelope", 2021,
            {"funding:2021:standard": -1_000_000_000, pool: 1_000_000_000}, date(2022, 1, 10)),
         tx("allocation:2021:standard", "allocation", 2021,
@@ -72,12 +78,12 @@ def fill(ledger: Ledger) -> None:
            date(2023, 1, 10)),
     ])
     for offset, code in enumerate(("schema_violation", "unknown_commune")):
-        ledger.record_dead_letter(
+        record_dead_letter(ledger,
             received_at=datetime(2022, 3, 1, tzinfo=UTC), source_topic="pac.assessments.v1",
             partition=0, offset=offset, key=AGADIR, raw_value='{"bad": true}',
             encoding="utf-8", code=code, message=f"{code}: something a person can fix",
             details={"field": "cycle"})
-    ledger.record_allocation_result(
+    record_allocation_result(ledger,
         cycle=2021, window="standard", status="final", ruleset_id="papc-2021",
         ruleset_digest="sha256:abc", inputs_digest="sha256:def", result=STORED)
 

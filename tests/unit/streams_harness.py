@@ -41,6 +41,11 @@ class Feed:
         self.rejected.extend(code for _topic, code in outcome.rejected)
         return outcome
 
+    def pending(self) -> list[tuple[int, str, bytes | None, bytes]]:
+        """The output records queued in the outbox (not sent: no broker here)."""
+        with self.ledger.unit_of_work(chain=False) as uow:
+            return uow.outbox.pending(limit=100_000)
+
     def allocated(self, cycle: int) -> dict[str, int]:
         """commune -> allocated MAD (allocation + adjustments), any window."""
         out: Counter[str] = Counter()

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from pac_grants.api import create_app
-from pac_grants.api.db import read_only
 from pac_grants.cli import main
 from pac_grants.ledger import Ledger
+from pac_grants.ledger.reader import read_only
+from tests.ledger_support import upsert_communes
 from tests.unit.api_fixtures import AGADIR, AUTH, SALE, TIZNIT, client_for, settings
 
 
@@ -167,7 +168,7 @@ def test_reads_are_read_only_and_leave_the_connection_writable(tmp_path: Path) -
                                                              match="readonly"):
             conn.execute(sa.text("DELETE FROM dead_letters"))
         assert len(ledger.dead_letters()) == 2
-        ledger.upsert_communes([{"code": "X1", "name_fr": "x", "name_ar": "x", "region": "r",
+        upsert_communes(ledger, [{"code": "X1", "name_fr": "x", "name_ar": "x", "region": "r",
                                  "province": "p"}])  # the pooled connection writes again
     finally:
         ledger.dispose()

@@ -71,8 +71,9 @@ def snapshot(feed: Feed) -> dict[str, Any]:
     """What a finance team reads: verification, summaries, every balance."""
     ledger = feed.ledger
     return {"verify": ledger.verify().line(),
-            "summary": [s.to_json() for s in ledger.summary()],
-            "balances": {c: [b.to_json() for b in ledger.balances(c)] for c in (2019, 2021)}}
+            "summary": [s.model_dump(mode="json") for s in ledger.summary()],
+            "balances": {c: [b.model_dump(mode="json") for b in ledger.balances(c)]
+                         for c in (2019, 2021)}}
 
 
 def test_the_baseline_is_what_the_corpus_needs() -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from pac_grants.cli import main
 from pac_grants.ledger import Ledger, Posting, TransactionSpec
+from tests.ledger_support import post_many, upsert_communes
 
 
 def tx(key: str, kind: str, postings: dict[str, int], when: date) -> TransactionSpec:
@@ -29,10 +30,10 @@ def url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     assert CliRunner().invoke(main, ["db", "upgrade", "--database-url", url]).exit_code == 0
     book = Ledger.from_url(url)
-    book.upsert_communes([{"code": "C1", "name_fr": "Tafraout", "name_ar": "تافراوت",
+    upsert_communes(book, [{"code": "C1", "name_fr": "Tafraout", "name_ar": "تافراوت",
                            "region": "r", "province": "p", "population_2014": 1,
                            "population_2024": 2, "participating": True}])
-    book.post_many([
+    post_many(book, [
         tx("envelope:2021:standard:e", "envelope",
            {"funding:2021:standard": -1000, "pool:2021:standard": 1000}, date(2021, 1, 1)),
         tx("allocation:2021:standard", "allocation",

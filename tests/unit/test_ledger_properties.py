@@ -14,14 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.codes import TransactionKind
 from pac_grants.ledger import Ledger, Posting, TransactionSpec
+from tests.ledger_support import post_many
 
 CAUSES = [(f"disbursement:2021:TGR-{n}", f"C{n % 3}", 1 + n * 7) for n in range(8)]
 
 
 def spec(key: str, commune: str, amount: int) -> TransactionSpec:
     return TransactionSpec(
-        key=key, kind="disbursement", cycle=2021, window=None,
+        key=key, kind=TransactionKind.DISBURSEMENT, cycle=2021, window=None,
         postings=(Posting(f"payable:2021:{commune}", -amount),
                   Posting(f"paid:2021:{commune}", amount)),
         cause_event_ids=(key,), ruleset_id=None, ruleset_digest=None, inputs_digest=None,
@@ -52,7 +54,7 @@ def test_redelivery_has_the_effect_of_one_delivery(
         shutil.copy(migrated, Path(tmp) / "l.db")
         ledger = Ledger.from_url(f"sqlite:///{Path(tmp) / 'l.db'}")
         for batch in batches:
-            ledger.post_many([spec(*cause) for cause in batch])
+            post_many(ledger, [spec(*cause) for cause in batch])
         once = {cause for batch in batches for cause in batch}
         for commune in ("C0", "C1", "C2"):
             expected = sum(amount for _, code, amount in once if code == commune)

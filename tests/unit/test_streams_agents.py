@@ -16,7 +16,6 @@ from pac_grants.ledger import Ledger
 from pac_grants.metrics import Metrics
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
-from streams import state
 from streams.app import app_options, create_app, pipeline_of
 from tests.unit import events_fixtures as ev
 from tests.unit.streams_harness import commune, opened
@@ -53,10 +52,11 @@ async def feed(app: Any, agent: str, values: list[tuple[bytes, bytes]]) -> None:
 def test_agent_commits_state_then_sends_dead_letters(tmp_path: Path) -> None:
     app, ledger, sent = build(tmp_path)
     asyncio.run(feed(app, "t.communes", [(A.encode(), ev.raw(commune(A))), (b"k", b"{bad")]))
-    with ledger.engine.connect() as conn:
-        assert list(state.commune_payloads(conn)) == [A]
-        assert state.all_offsets(conn) == {("t.communes.v1", 0): 1}
-        assert state.pending_count(conn) == 0  # drained after the send
+    with ledger.reader() as reader:
+        assert list(reader.state.communes()) == [A]
+        assert reader.state.all_offsets() == {("t.communes.v1", 0): 1}
+    with ledger.unit_of_work(chain=False) as uow:
+        assert uow.outbox.count() == 0  # drained after the send
     [(topic, key, value)] = sent
     record = json.loads(value)
     assert (topic, key, record["error"]["code"], record["raw_value"]) == (

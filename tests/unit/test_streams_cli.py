@@ -35,7 +35,7 @@ def test_publish_reports_invalid_lines_and_sends_nothing(env: None, tmp_path: Pa
     path = tmp_path / "in.jsonl"
     path.write_bytes(ev.raw(bad) + b"\n\n{broken\n")
     result = CliRunner().invoke(main, ["publish", "--topic", "assessments", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (docs/cli.md "Errors")
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{path}:1: value_out_of_range: ")
     assert lines[1].startswith(f"{path}:3: malformed_json: ")
@@ -56,7 +56,7 @@ def test_unreachable_broker_is_one_line(env: None, tmp_path: Path,
     path = tmp_path / "in.jsonl"
     path.write_bytes(ev.raw(ev.commune()) + b"\n")
     result = CliRunner().invoke(main, ["publish", "--topic", "communes", str(path)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a service failed (docs/cli.md "Errors")
     assert result.stderr.startswith("Error: Kafka: ")
     assert "Traceback" not in result.output
 

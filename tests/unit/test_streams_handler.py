@@ -12,10 +12,8 @@ from typing import Any
 
 from models.decode import parse_json
 from models.events import AssessmentSubmitted, CommuneRegistered
-from pac_grants.ledger import reading
 from pac_grants.rules.engine import compute_cycle
 from pac_grants.rules.ruleset import packaged_ruleset
-from streams import state
 from tests.unit import events_fixtures as ev
 from tests.unit.streams_harness import (
     Feed,
@@ -62,7 +60,7 @@ def test_closing_posts_the_engine_allocation_and_appeals_post_adjustments() -> N
                                     pool_mad=12_000_000))
     assert feed.allocated(2021) == expected(communes, final, 12_000_000)
     with feed.ledger.reader() as conn:
-        assert reading.balance(conn, "pool:2021:standard") == 0
+        assert conn.postings.balance("pool:2021:standard") == 0
     assert feed.ledger.verify().ok
     assert feed.rejected == []
 
@@ -86,14 +84,14 @@ def test_exact_duplicates_at_new_offsets_have_no_effect() -> None:
     for topic, event in zip(topics, events, strict=True):
         feed.send(topic, event)
     with feed.ledger.reader() as conn:
-        paid_before = reading.balance(conn, f"paid:2021:{A}")
-        allocated_before = reading.allocated(conn, 2021)
+        paid_before = conn.postings.balance(f"paid:2021:{A}")
+        allocated_before = conn.postings.allocated(2021)
     for topic, event in zip(topics, events, strict=True):
         outcome = feed.send(topic, event)
         assert outcome.duplicates == 1, topic
     with feed.ledger.reader() as conn:
-        assert reading.balance(conn, f"paid:2021:{A}") == paid_before == 100_050
-        assert reading.allocated(conn, 2021) == allocated_before
+        assert conn.postings.balance(f"paid:2021:{A}") == paid_before == 100_050
+        assert conn.postings.allocated(2021) == allocated_before
     assert feed.rejected == []
 
 
@@ -111,10 +109,9 @@ def test_held_assessment_counts_once_commune_and_cycle_are_known() -> None:
     feed = Feed()
     feed.send("assessments", assessment(A))
     feed.send("cycles", opened())
-    with feed.ledger.engine.connect() as conn:
-        assert state.held_count(conn, 2021) == [(A, 1)]
-        published = [json.loads(v) for _i, _t, _k, v in state.pending(conn)
-                     if _t == "pac.allocations.v1"]
+    with feed.ledger.reader() as conn:
+        assert [(r.commune_code, r.revision) for r in conn.state.held([2021])] == [(A, 1)]
+    published = [json.loads(v) for _i, _t, _k, v in feed.pending() if _t == "pac.allocations.v1"]
     assert published[-1]["held_assessments"][0]["commune_code"] == A
     feed.send("communes", commune(A))
     feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
@@ -153,9 +150,9 @@ def test_held_assessment_invalid_for_its_window_is_dead_lettered_when_known() ->
     letter = feed.ledger.dead_letters()[0]
     assert (letter.source_topic, letter.offset, letter.key) == ("pac.assessments.v1", 0, A)
     assert json.loads(letter.raw_value)["event_id"] == held["event_id"]
-    with feed.ledger.engine.connect() as conn:
-        assert state.held_count(conn, 2024) == []
-        assert state.counted_assessments(conn, 2024) == {}
+    with feed.ledger.reader() as conn:
+        assert conn.state.held([2024]) == []
+        assert conn.state.counted(2024) == {}
 
 
 def test_pipeline_dead_letter_codes() -> None:
@@ -192,8 +189,8 @@ def test_payments_up_to_the_outstanding_balance() -> None:
               paid(A, "400000.00", "TGR-3"))
     assert feed.rejected == ["exceeds_outstanding"]
     with feed.ledger.reader() as conn:
-        assert reading.balance(conn, f"payable:2021:{A}") == 0
-        assert reading.balance(conn, f"paid:2021:{A}") == 100_000_000
+        assert conn.postings.balance(f"payable:2021:{A}") == 0
+        assert conn.postings.balance(f"paid:2021:{A}") == 100_000_000
 
 
 def test_non_utf8_message_is_dead_lettered_in_base64() -> None:
@@ -202,8 +199,7 @@ def test_non_utf8_message_is_dead_lettered_in_base64() -> None:
     letter = feed.ledger.dead_letters()[0]
     assert (letter.code, letter.encoding, letter.raw_value, letter.key) == (
         "malformed_json", "base64", "//57fQ==", A)
-    with feed.ledger.engine.connect() as conn:
-        record = json.loads(state.pending(conn)[0][3])
+    record = json.loads(feed.pending()[0][3])
     assert record["encoding"] == "base64" and record["error"]["code"] == "malformed_json"
     assert set(record) == {"received_at", "source_topic", "partition", "offset", "key",
                            "raw_value", "encoding", "error"}
@@ -215,8 +211,8 @@ def test_a_cycle_closed_without_eligible_commune_reads_closed() -> None:
     feed.send("cycles", opened(1_000_000))
     feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
     with feed.ledger.reader() as conn:
-        assert reading.is_closed(conn, 2021)
-        assert reading.balance(conn, "pool:2021:standard") == 100_000_000
+        assert conn.postings.summary(2021)[0].status == "closed"
+        assert conn.postings.balance("pool:2021:standard") == 100_000_000
     assert feed.allocated(2021) == {}
     assert feed.ledger.verify().ok
 
@@ -229,8 +225,7 @@ def test_dead_letters_of_hostile_bytes_fit_every_database() -> None:
                 feed.message("communes", b"x" * (1024 * 1024))])
     first, second = sorted(feed.ledger.dead_letters(), key=lambda d: d.offset)
     assert (first.encoding, first.key) == ("base64", "k\\x00")
-    with feed.ledger.engine.connect() as conn:
-        records = [json.loads(v) for _i, _t, _k, v in state.pending(conn)]
+    records = [json.loads(v) for _i, _t, _k, v in feed.pending()]
     big = next(r for r in records if r["error"]["code"] == "message_too_large")
     assert (len(big["raw_value"]), big["truncated"], big["size"]) == (65536, True, 1048576)
     assert len(second.raw_value) == 65536
@@ -246,7 +241,6 @@ def test_provisional_results_only_for_open_cycles() -> None:
     assert [a[:2] for a in published.allocations] == [(2021, "standard")]
     feed.send("cycles", cycle_event("CycleClosed", cycle=2021))
     assert feed.handler.publish_provisional({2021}).allocations == []  # final already
-    with feed.ledger.engine.connect() as conn:
-        statuses = [json.loads(v)["status"] for _i, topic, _k, v in state.pending(conn)
-                    if topic == "pac.allocations.v1"]
+    statuses = [json.loads(v)["status"] for _i, topic, _k, v in feed.pending()
+                if topic == "pac.allocations.v1"]
     assert statuses == ["provisional", "final"]

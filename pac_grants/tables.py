@@ -1,4 +1,5 @@
-"""Terminal tables and CSV for the ledger's read commands (JSON is ``to_json()``)."""
+"""Terminal tables, one printer for every command, and the ledger commands' CSV (JSON is
+the response models' own)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from pac_grants.ledger.statement import Statement
-from pac_grants.ledger.views import CommuneBalance, CycleSummary
+from models.responses import CommuneBalance, CycleSummary, Statement
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -25,13 +25,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _numeric(text: str) -> bool:
-    return text == "" or text.lstrip("-").replace(".", "", 1).isdigit()
+    return text == "" or text.lstrip("-").replace(",", "").replace(".", "", 1).isdigit()
 
 
 def summary_table(cycles: Sequence[CycleSummary]) -> str:
     headers = ("cycle", "status", "window", "pool", "allocated", "unallocated", "paid", "eligible")
     rows = [
-        (c.cycle, c.status, *(w.to_json()[k] for k in headers[2:]))
+        (c.cycle, c.status, *(w.model_dump(mode="json")[k] for k in headers[2:]))
         for c in cycles
         for w in c.windows
     ]
@@ -42,7 +42,8 @@ BALANCE_COLUMNS = ("code", "window", "allocated", "paid", "outstanding", "name_f
 
 
 def balances_table(balances: Sequence[CommuneBalance]) -> str:
-    return table(BALANCE_COLUMNS, [[b.to_json()[k] for k in BALANCE_COLUMNS] for b in balances])
+    rows = [b.model_dump(mode="json") for b in balances]
+    return table(BALANCE_COLUMNS, [[row[k] for k in BALANCE_COLUMNS] for row in rows])
 
 
 def balances_csv(cycle: int, balances: Sequence[CommuneBalance]) -> str:
@@ -50,18 +51,19 @@ def balances_csv(cycle: int, balances: Sequence[CommuneBalance]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("cycle", *BALANCE_COLUMNS))
     for balance in balances:
-        record = balance.to_json()
+        record = balance.model_dump(mode="json")
         writer.writerow((cycle, *(record[k] for k in BALANCE_COLUMNS)))
     return out.getvalue()
 
 
 def statement_table(statement: Statement) -> str:
-    title = " ".join(x for x in (statement.code, statement.name_fr, statement.name_ar) if x)
+    who = statement.commune
+    title = " ".join(x for x in (who.code, who.name_fr, who.name_ar) if x)
     headers = ("seq", "cycle", "date", "kind", "allocated to date", "paid to date", "outstanding",
                "reason")
     rows = []
     for entry in statement.entries:
-        record = entry.to_json()
+        record = entry.model_dump(mode="json")
         rows.append((
             entry.sequence, entry.cycle, record["effective_date"], entry.kind,
             record["balance"]["allocated"], record["balance"]["paid"],

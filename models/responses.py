@@ -1,0 +1,181 @@
+"""What the ledger's read commands print and the API returns, defined once (docs/cli.md).
+
+Pydantic models: the ledger builds them, ``pac-grants ledger ... --format json`` prints
+``model_dump(mode="json")`` and the API returns them (its OpenAPI schema comes from
+here). Money is an ``int`` of centimes inside and a decimal string with two decimals in
+JSON (:data:`Money`), so code that sums or sorts never parses text, and both outputs
+write ``"4500000.00"``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from models import deadletters
+from models.codes import TransactionKind
+from pac_grants import money
+
+
+def _centimes(value: object) -> object:
+    """Accept the JSON text back (FastAPI re-validates what it serialised)."""
+    return money.parse(value) if isinstance(value, str) else value
+
+
+Money = Annotated[
+    int,
+    BeforeValidator(_centimes),
+    PlainSerializer(money.text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+                    "examples": ["4500000.00"]}),
+]
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowSummary(Response):
+    window: str
+    pool: Money
+    allocated: Money
+    unallocated: Money
+    paid: Money
+    eligible: int | None
+
+
+class CycleSummary(Response):
+    cycle: int
+    status: str  # "closed" once the cycle has an allocation transaction, else "open"
+    windows: list[WindowSummary]
+
+
+class Cycles(Response):
+    cycles: list[CycleSummary]
+
+
+class CommuneBalance(Response):
+    code: str
+    window: str | None
+    allocated: Money
+    paid: Money
+    outstanding: Money
+    name_fr: str | None = None
+    name_ar: str | None = None
+
+
+class Balances(Response):
+    cycle: int
+    communes: list[CommuneBalance]
+
+
+class RunningBalance(Response):
+    allocated: Money
+    paid: Money
+    outstanding: Money
+
+
+class StatementEntry(Response):
+    sequence: int
+    transaction: str
+    kind: TransactionKind
+    cycle: int
+    window: str | None
+    effective_date: date
+    reason: str
+    allocated: Money  # change of allocated by this transaction
+    paid: Money
+    outstanding: Money
+    balance: RunningBalance
+
+
+class CommuneRef(Response):
+    code: str
+    name_fr: str | None
+    name_ar: str | None
+
+
+class Statement(Response):
+    commune: CommuneRef
+    cycle: int | None = None
+    entries: list[StatementEntry]
+
+
+class DeadLetter(Response):
+    """A stored dead letter, flat (the Kafka record nests ``error``: models.deadletters)."""
+
+    id: int
+    received_at: datetime
+    source_topic: str
+    partition: int
+    offset: int
+    key: str | None
+    raw_value: str
+    encoding: str  # "utf-8" or "base64"
+    code: str
+    message: str
+    details: Any
+
+
+    def record(self) -> dict[str, Any]:
+        """The docs/events.md record, as the dead-letter topic carried it (plus ``id``)."""
+        error = {"code": self.code, "message": self.message, "details": self.details}
+        return {"id": self.id} | deadletters.record(
+            received_at=self.received_at, source_topic=self.source_topic,
+            partition=self.partition, offset=self.offset, key=self.key,
+            raw_value=self.raw_value, encoding=self.encoding, error=error)
+
+
+class DeadLetters(Response):
+    dead_letters: list[DeadLetter]
+
+
+class AllocationRow(Response):
+    code: str
+    name_fr: str | None
+    name_ar: str | None
+    region: str | None
+    eligible: bool
+    reasons: list[str]
+    failed_conditions: list[str]
+    score: int | None
+    capped: bool
+    amount: Money = Field(description="The rules' amount over the latest inputs.")
+    ledger_allocated: Money = Field(description="Allocation + adjustments in the ledger.")
+    paid: Money
+    outstanding: Money
+
+
+class AllocationWindow(Response):
+    window: str
+    pool: Money
+    allocated: Money
+    unallocated: Money
+    eligible: int
+    communes: list[AllocationRow]
+
+
+class RulesetRef(Response):
+    id: str | None
+    version: int | None
+    digest: str | None
+
+
+class Allocation(Response):
+    cycle: int
+    status: Literal["provisional", "final"]
+    source: Literal["recomputed", "stored"] = Field(
+        description="recomputed from the pipeline's input state, or the latest stored result"
+    )
+    ruleset: RulesetRef
+    inputs_digest: str | None
+    windows: list[AllocationWindow]

@@ -1,0 +1,100 @@
+"""The read side: a cycle's inputs and results, rebuilt from what the worker stored.
+
+One module for everybody who needs a cycle's allocation from the database (cosmicpython's
+``views.py``): the worker when it recomputes (inside its batch, through its unit of work),
+the API and the page, ``explain``, the demo. It only reads: it takes any object with a
+``state`` repository (:class:`~pac_grants.ledger.Reader` or the worker's unit of work),
+calls only the read methods of :class:`StateView`, and gives plain values to the pure
+rules engine (docs/rules.md). So the amounts shown are the amounts posted, computed by the
+same code from the same inputs.
+
+Stored payloads were validated when they arrived; parsing them again is cached by what
+makes them immutable (a commune's content digest, an assessment's event id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from models.decode import parse_json
+from models.events import AssessmentSubmitted, CommuneRegistered
+from pac_grants.ledger import AssessmentRow, CycleRow, NotFound, StateView, StoredCommune
+from pac_grants.rules.engine import CycleResult, compute_cycle
+from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id
+from pac_grants.rules.types import Assessment, Commune
+
+CACHE_LIMIT = 500_000  # parsed values kept across calls; cleared beyond (memory bound)
+_COMMUNES: dict[str, Commune] = {}  # content digest -> commune
+_ASSESSMENTS: dict[str, Assessment] = {}  # event id -> assessment
+
+
+class Stored(Protocol):
+    """What the read side reads: a reader, or the worker's unit of work."""
+
+    @property
+    def state(self) -> StateView: ...
+
+
+@dataclass(frozen=True)
+class CycleInputs:
+    """Everything the engine needs for one cycle, as the worker stored it."""
+
+    cycle: int
+    ruleset: Ruleset
+    communes: tuple[Commune, ...]
+    assessments: Mapping[str, Assessment]  # the counting one per commune code
+    pools: Mapping[str, int]  # MAD per window
+    status: str
+
+
+def commune(stored: StoredCommune) -> Commune:
+    found = _COMMUNES.get(stored.digest)
+    if found is None:
+        _bound(_COMMUNES)
+        event = CommuneRegistered.model_validate(parse_json(stored.payload.encode("utf-8")))
+        found = _COMMUNES[stored.digest] = event.to_domain()
+    return found
+
+
+def assessment(row: AssessmentRow) -> Assessment:
+    found = _ASSESSMENTS.get(row.event_id)
+    if found is None:
+        _bound(_ASSESSMENTS)
+        event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
+        found = _ASSESSMENTS[row.event_id] = event.to_domain()
+    return found
+
+
+def _bound(cache: dict[str, Any]) -> None:
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+
+
+def stored_cycle(stored: Stored, number: int) -> CycleRow:
+    """The cycle's row; :class:`NotFound` if the worker never saw it opened."""
+    row = stored.state.cycle(number)
+    if row is None:
+        raise NotFound(f"cycle {number} was never opened in this ledger's input state")
+    return row
+
+
+def cycle_inputs(stored: Stored, number: int) -> CycleInputs:
+    """The inputs that count: every registered commune, the highest counted revision per
+    commune, and the held assessments of communes not registered yet (so that the result
+    lists them, docs/events.md "allocation results")."""
+    row = stored_cycle(stored, number)
+    rows = dict(stored.state.counted(number))
+    for held in sorted(stored.state.held(cycles=[number]), key=lambda r: r.revision):
+        rows[held.commune_code] = held
+    communes = tuple(commune(c) for c in stored.state.communes().values())
+    return CycleInputs(number, packaged_ruleset_by_id(row.ruleset_id), communes,
+                       {code: assessment(r) for code, r in rows.items()}, dict(row.pools),
+                       row.status)
+
+
+def cycle_result(stored: Stored, number: int) -> CycleResult:
+    """The cycle's allocation over its stored inputs (docs/rules.md)."""
+    inputs = cycle_inputs(stored, number)
+    return compute_cycle(inputs.ruleset, inputs.communes, inputs.assessments, inputs.pools)
