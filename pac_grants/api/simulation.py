@@ -18,8 +18,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from pac_grants.api import simulation_schemas as schemas
-from pac_grants.api.db import read_only
 from pac_grants.api.routes import Cycle, Db
+from pac_grants.ledger import Ledger
+from pac_grants.readside import cycle_inputs
 from pac_grants.rules.engine import PoolError
 from pac_grants.rules.ruleset import RulesetError
 from pac_grants.simulation import simulate as sim
@@ -51,8 +52,8 @@ router = APIRouter(prefix="/api/v1", tags=["simulation"], responses=PROBLEMS)
 @router.get("/rulesets", response_model=schemas.Rulesets)
 def rulesets(db: Db) -> dict[str, Any]:
     """Packaged and stored rulesets, with the name to give as ``variant``."""
-    with read_only(db) as conn:
-        entries = store.catalogue(store.RulesetsView(lambda: conn))
+    with db.reader() as reader:
+        entries = store.catalogue(reader.rulesets)
     return {"rulesets": store.listing(entries)}
 
 
@@ -78,7 +79,7 @@ def simulation_xlsx(cycle: Cycle, variant: Variant, request: Request, db: Db,
         "Content-Disposition": f'attachment; filename="pac-simulation-{cycle}-{name}.xlsx"'})
 
 
-def _simulate(db: Any, cycle: int, variant: str, request: Request) -> sim.Simulation:
+def _simulate(db: Ledger, cycle: int, variant: str, request: Request) -> sim.Simulation:
     overrides = pool_overrides(request)
     inputs, entries = _read(db, cycle)
     try:
@@ -90,14 +91,11 @@ def _simulate(db: Any, cycle: int, variant: str, request: Request) -> sim.Simula
         raise HTTPException(422, str(exc)) from None
 
 
-def _read(db: Any, cycle: int) -> tuple[CycleInputs, list[store.Entry]]:
-    """The cycle's stored inputs and the rulesets a variant may name, in one snapshot."""
-    from pac_grants.readside import cycle_inputs
-
-    with read_only(db) as conn:
-        inputs: CycleInputs = cycle_inputs(conn, cycle)
-        entries = store.catalogue(store.RulesetsView(lambda: conn))
-    return inputs, entries
+def _read(db: Ledger, cycle: int) -> tuple[CycleInputs, list[store.Entry]]:
+    """The cycle's stored inputs (NotFound: 404) and the rulesets a variant may name, in
+    one read-only snapshot."""
+    with db.reader() as reader:
+        return cycle_inputs(reader, cycle), store.catalogue(reader.rulesets)
 
 
 def pool_overrides(request: Request) -> dict[str, int]:

@@ -14,16 +14,15 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import inspect
 
-from pac_grants.cli.allocate import UsageProblem
-from pac_grants.cli.ledger import LedgerCommandError, database_option, opened
+from pac_grants.cli.errors import EPILOG, usage
+from pac_grants.cli.ledger import database_option, opened
 from pac_grants.rules.ruleset import RulesetError
 from pac_grants.simulation import store
 from pac_grants.simulation.documents import read_document
 
 
-@click.group("rulesets")
+@click.group("rulesets", epilog=EPILOG)
 def rulesets() -> None:
     """Rulesets to simulate: packaged ones, and variants stored in the ledger's database."""
 
@@ -37,19 +36,17 @@ def add(file: Path, database_url: str | None) -> None:
         document = read_document(file)
         document.ruleset()
     except RulesetError as exc:
-        raise UsageProblem(str(exc)) from None
-    with opened(database_url) as ledger:
-        with ledger.reader() as reader:
-            if not inspect(reader).has_table("stored_rulesets"):
-                raise UsageProblem("the ledger's database has no table of stored rulesets "
-                                   "yet: run `pac-grants db upgrade`")
-        with ledger.writer() as writer:
-            stored = store.Rulesets(lambda: writer)
-            try:
-                entry, added = store.add(stored, document, file.name)
-            except RulesetError as exc:
-                raise UsageProblem(str(exc)) from None
-            name = store.reference(entry, store.catalogue(stored))
+        raise usage(str(exc)) from None
+    with opened(database_url) as ledger, ledger.unit_of_work(chain=False) as uow:
+        if not uow.rulesets.available():
+            raise usage("the ledger's database has no table of stored rulesets yet: run "
+                        "`pac-grants db upgrade`")
+        try:
+            entry, added = store.add(uow.rulesets, document, file.name)
+        except RulesetError as exc:
+            raise usage(str(exc)) from None
+        name = store.reference(entry, store.catalogue(uow.rulesets))
+        uow.commit()
     verb = "stored" if added else f"already {entry.origin}:"
     click.echo(f"{verb} {entry.ruleset_id} v{entry.version} (cycle {entry.cycle}) "
                f"{entry.digest}; refer to it as {name}")
@@ -63,8 +60,8 @@ def list_(database_url: str | None, fmt: str | None) -> None:
     """Packaged and stored rulesets, with the name to give --variant or the API."""
     try:
         with opened(database_url) as ledger, ledger.reader() as reader:
-            entries = store.catalogue(store.RulesetsView(lambda: reader))
-    except LedgerCommandError as exc:
+            entries = store.catalogue(reader.rulesets)
+    except click.ClickException as exc:
         click.echo(f"warning: no stored rulesets listed: {exc.message}", err=True)
         entries = store.packaged()
     rows = store.listing(entries)

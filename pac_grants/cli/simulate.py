@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from pac_grants.cli.allocate import UsageProblem, _pools
+from pac_grants.cli.allocate import _pools
+from pac_grants.cli.errors import EPILOG, usage
 from pac_grants.cli.ledger import database_option
 from pac_grants.cli.simulate_sources import Sources
 from pac_grants.offline import InputError, bundled_communes_path
@@ -37,12 +38,12 @@ def _one_line() -> Iterator[None]:
     try:
         yield
     except (RulesetError, SweepError, sim.SimulationError, InputError) as exc:
-        raise UsageProblem(str(exc)) from None
+        raise usage(str(exc)) from None
     except PoolError as exc:
-        raise UsageProblem(f"--pool: {exc}") from None
+        raise usage(f"--pool: {exc}") from None
 
 
-@click.command()
+@click.command(epilog=EPILOG)
 @click.option("--cycle", type=int, required=True, help="Assessment year N.")
 @click.option("--variant", help="The variant: a YAML file, or a ruleset id or digest "
               "(default with --vary: the base).")
@@ -73,7 +74,7 @@ def simulate(cycle: int, variant: str | None, base: str | None, pools: tuple[str
     """
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise UsageProblem("--format xlsx writes a workbook: give --output FILE.xlsx")
+        raise usage("--format xlsx writes a workbook: give --output FILE.xlsx")
     with _one_line():
         sources = Sources(database_url)
         inputs = _inputs(sources, cycle, base, assessments, communes, pools, base_pools)
@@ -82,7 +83,7 @@ def simulate(cycle: int, variant: str | None, base: str | None, pools: tuple[str
         document = sources.document(variant) if variant else None
         if vary is None:
             if document is None:
-                raise UsageProblem("--variant is required: a YAML file or a ruleset id")
+                raise usage("--variant is required: a YAML file or a ruleset id")
             results = [sim.simulate(inputs, document.ruleset(), _pools(pools), before)]
         else:
             document = document or sources.document_of(before.ruleset)
@@ -99,7 +100,7 @@ def _inputs(sources: Sources, cycle: int, base: str | None, assessments: str | N
         return sources.stored_inputs(cycle)
     chosen = _pools(base_pools) or _pools(pools)
     if not chosen:
-        raise UsageProblem("with --assessments, give the cycle's pools: --pool WINDOW=MAD")
+        raise usage("with --assessments, give the cycle's pools: --pool WINDOW=MAD")
     ruleset = sources.ruleset(base) if base else sources.cycle_ruleset(cycle)
     from pac_grants.simulation.inputs import from_files
 
@@ -133,7 +134,7 @@ def _emit(datas: list[dict[str, Any]], fmt: str, output: Path | None, sweep: boo
     try:
         output.write_bytes(body)
     except OSError as exc:
-        raise UsageProblem(f"{output}: cannot write: {exc.strerror}") from None
+        raise usage(f"{output}: cannot write: {exc.strerror}") from None
 
 
 def _text(datas: list[dict[str, Any]], fmt: str, sweep: bool) -> str:

@@ -7,10 +7,11 @@ stored inputs of a cycle), read in a read-only snapshot, and closed again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pac_grants.cli.allocate import UsageProblem
-from pac_grants.cli.ledger import LedgerCommandError, opened
+import click
+
+from pac_grants.cli.errors import usage
+from pac_grants.cli.ledger import opened
 from pac_grants.rules.ruleset import Ruleset, RulesetError, packaged_ruleset
 from pac_grants.simulation import store
 from pac_grants.simulation.documents import Document, read_document
@@ -38,7 +39,7 @@ class Sources:
     def cycle_ruleset(self, cycle: int) -> Ruleset:
         found = packaged_ruleset(cycle)
         if found is None:
-            raise UsageProblem(f"no packaged ruleset for cycle {cycle}; pass --base FILE")
+            raise usage(f"no packaged ruleset for cycle {cycle}; pass --base FILE")
         return found
 
     def document_of(self, ruleset: Ruleset) -> Document:
@@ -56,20 +57,16 @@ class Sources:
         if self._stored is None:
             try:
                 with opened(self.database_url) as ledger, ledger.reader() as reader:
-                    self._stored = store.RulesetsView(lambda: reader).all()
-            except LedgerCommandError as exc:
+                    self._stored = store.stored(reader.rulesets)
+            except click.ClickException as exc:
                 raise RulesetError(f"{wanted!r} is not a packaged ruleset, and the stored "
                                    f"ones cannot be read: {exc.message}") from None
         return self._stored
 
     def stored_inputs(self, cycle: int) -> CycleInputs:
-        """The inputs the ledger's database holds for the cycle (the read side)."""
-        from pac_grants.ledger import NotFound
+        """The inputs the ledger's database holds for the cycle (the read side); an unknown
+        cycle is the read side's NotFound, one line and exit 2 through ``opened``."""
         from pac_grants.readside import cycle_inputs
 
         with opened(self.database_url) as ledger, ledger.reader() as reader:
-            try:
-                found: Any = cycle_inputs(reader, cycle)
-            except NotFound as exc:
-                raise UsageProblem(str(exc)) from None
-        return found
+            return cycle_inputs(reader, cycle)

@@ -8,21 +8,18 @@ the API and ``simulate`` then name it. A name is resolved so (README, "Simulatio
   that id. Two stored versions of one id make the id ambiguous: name one by its digest.
 
 A stored ruleset may not take a packaged ruleset's id with other content (``papc-2023``
-always means the packaged rules of 2023). This module is the only one of the simulation
-that touches a database (:class:`RulesetsView`, :class:`Rulesets`: repositories on a
-connection, like the ledger's); the others take what it read.
+always means the packaged rules of 2023). The rows come from and go to the ledger's
+``rulesets`` repository (a reader's, a unit of work's); this module only decides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, inspect, select
-
-from models.rulesets import stored_rulesets
+from pac_grants.ledger import StoredRuleset
 from pac_grants.rules.ruleset import Ruleset, RulesetError, packaged_ids, packaged_ruleset_by_id
 from pac_grants.simulation.documents import Document, packaged_document, parse_document
 
@@ -61,48 +58,33 @@ def packaged() -> list[Entry]:
     return found
 
 
-Connect = Callable[[], Connection]
+class StoredView(Protocol):
+    """A reader's ``rulesets`` (or a unit of work's, which can also ``add``)."""
+
+    def all(self) -> Sequence[StoredRuleset]: ...
 
 
-class RulesetsView:
-    """The stored rulesets, read on the connection ``connect`` gives (a reader's)."""
-
-    def __init__(self, connect: Connect) -> None:
-        self._connect = connect
-
-    def all(self) -> list[Entry]:
-        """Oldest first; none when the table is not there yet (a database not upgraded)."""
-        connection = self._connect()
-        if not inspect(connection).has_table("stored_rulesets"):
-            return []
-        t = stored_rulesets.c
-        query = select(t.ruleset_id, t.version, t.cycle, t.digest, t.source, t.added_at,
-                       t.content).order_by(t.added_at, t.digest)
-        return [Entry(r.ruleset_id, r.version, r.cycle, r.digest, "stored", r.source,
-                      _utc(r.added_at), r.content) for r in connection.execute(query)]
+class StoredRepository(StoredView, Protocol):
+    def add(self, row: StoredRuleset) -> None: ...
 
 
-class Rulesets(RulesetsView):
-    """Adding to them, in a write transaction."""
-
-    def insert(self, entry: Entry) -> None:
-        self._connect().execute(stored_rulesets.insert().values(
-            digest=entry.digest, ruleset_id=entry.ruleset_id, version=entry.version,
-            cycle=entry.cycle, source=entry.source, content=entry.content,
-            added_at=entry.added_at))
+def stored(view: StoredView) -> list[Entry]:
+    return [_entry(row) for row in view.all()]
 
 
-def catalogue(view: RulesetsView | None) -> list[Entry]:
+def _entry(row: StoredRuleset) -> Entry:
+    return Entry(row.ruleset_id, row.version, row.cycle, row.digest, "stored", row.source,
+                 row.added_at, row.content)
+
+
+def catalogue(view: StoredView | None) -> list[Entry]:
     """Packaged and (with a view) stored rulesets: what a name can refer to."""
-    return [*packaged(), *(view.all() if view is not None else [])]
+    return [*packaged(), *(stored(view) if view is not None else [])]
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def add(rulesets: Rulesets, document: Document, source: str) -> tuple[Entry, bool]:
-    """Validate and store; (the entry, True) when new, (the existing one, False) if not."""
+def add(rulesets: StoredRepository, document: Document, source: str) -> tuple[Entry, bool]:
+    """Validate and store; (the entry, True) when new, (the existing one, False) when its
+    digest is already known."""
     ruleset = document.ruleset()
     known = {e.digest: e for e in catalogue(rulesets)}
     if ruleset.digest in known:
@@ -110,10 +92,10 @@ def add(rulesets: Rulesets, document: Document, source: str) -> tuple[Entry, boo
     if ruleset.id in packaged_ids():
         raise RulesetError(f"{document.name}: id {ruleset.id!r} is a packaged ruleset's and "
                            "this content differs: give the variant its own id")
-    entry = Entry(ruleset.id, ruleset.version, ruleset.cycle, ruleset.digest, "stored",
-                  source, datetime.now(UTC), document.text)
-    rulesets.insert(entry)
-    return entry, True
+    row = StoredRuleset(ruleset.digest, ruleset.id, ruleset.version, ruleset.cycle, source,
+                        document.text, datetime.now(UTC))
+    rulesets.add(row)
+    return _entry(row), True
 
 
 def resolve(name: str, entries: Sequence[Entry]) -> Entry:

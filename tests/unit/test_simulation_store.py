@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import inspect
 
 from models.rulesets import metadata
 from pac_grants.ledger import Ledger
@@ -58,40 +58,45 @@ def _variant(share: str, version: int = 1, ruleset_id: str = "papc-2023-v") -> s
             .replace("equal_share: '0.20'", f"equal_share: '{share}'"))
 
 
-def _add(connection: Connection, text: str) -> tuple[store.Entry, bool]:
-    return store.add(store.Rulesets(lambda: connection), parse_document(text, "v.yaml"), "v.yaml")
+def _add(ledger: Ledger, text: str) -> tuple[store.Entry, bool]:
+    with ledger.unit_of_work(chain=False) as uow:
+        found = store.add(uow.rulesets, parse_document(text, "v.yaml"), "v.yaml")
+        uow.commit()
+    return found
+
+
+def _entries(ledger: Ledger) -> list[store.Entry]:
+    with ledger.reader() as reader:
+        return store.catalogue(reader.rulesets)
 
 
 def test_adding_stores_once_by_digest(ledger: Ledger) -> None:
-    with ledger.engine.begin() as connection:
-        first, added = _add(connection, _variant("0.35"))
-        assert added and first.origin == "stored"
-        again, added_again = _add(connection, _variant("0.35") + "\n# same data, other text\n")
-        assert not added_again and again.digest == first.digest
-        packaged, added_packaged = _add(connection, packaged_document("papc-2021").text)
-        assert not added_packaged and packaged.origin == "packaged"
-        entries = store.catalogue(store.RulesetsView(lambda: connection))
+    first, added = _add(ledger, _variant("0.35"))
+    assert added and first.origin == "stored"
+    again, added_again = _add(ledger, _variant("0.35") + "\n# same data, other text\n")
+    assert not added_again and again.digest == first.digest
+    packaged, added_packaged = _add(ledger, packaged_document("papc-2021").text)
+    assert not added_packaged and packaged.origin == "packaged"
+    entries = _entries(ledger)
     assert [e.ruleset_id for e in entries if e.origin == "stored"] == ["papc-2023-v"]
     assert store.resolve("papc-2023-v", entries).document().ruleset().digest == first.digest
 
 
 def test_a_packaged_id_with_other_content_is_refused(ledger: Ledger) -> None:
-    with ledger.engine.begin() as connection, pytest.raises(RulesetError,
-                                                           match="give the variant its own id"):
-        _add(connection, _variant("0.35", ruleset_id="papc-2023"))
+    with pytest.raises(RulesetError, match="give the variant its own id"):
+        _add(ledger, _variant("0.35", ruleset_id="papc-2023"))
 
 
 def test_an_invalid_variant_is_refused_with_its_line(ledger: Ledger) -> None:
-    with ledger.engine.begin() as connection, pytest.raises(RulesetError,
-                                                           match=r"^v\.yaml:\d+: windows\.0"):
-        _add(connection, _variant("1.5"))
+    with pytest.raises(RulesetError, match=r"^v\.yaml:\d+: windows\.0"):
+        _add(ledger, _variant("1.5"))
+    assert [e for e in _entries(ledger) if e.origin == "stored"] == []
 
 
 def test_two_versions_of_one_id_are_named_by_digest(ledger: Ledger) -> None:
-    with ledger.engine.begin() as connection:
-        one, _ = _add(connection, _variant("0.30"))
-        two, _ = _add(connection, _variant("0.40", version=2))
-        entries = store.catalogue(store.RulesetsView(lambda: connection))
+    one, _ = _add(ledger, _variant("0.30"))
+    two, _ = _add(ledger, _variant("0.40", version=2))
+    entries = _entries(ledger)
     with pytest.raises(RulesetError, match="names 2 stored rulesets: refer to one by its "
                                            "digest"):
         store.resolve("papc-2023-v", entries)
@@ -105,8 +110,11 @@ def test_two_versions_of_one_id_are_named_by_digest(ledger: Ledger) -> None:
         store.resolve("nope", entries)
 
 
-def test_a_database_not_upgraded_has_no_stored_rulesets(tmp_path: Path) -> None:
-    bare = Ledger.from_url(f"sqlite:///{tmp_path / 'bare.db'}")
-    with bare.engine.connect() as connection:
-        assert store.RulesetsView(lambda: connection).all() == []
-    bare.dispose()
+def test_a_database_before_the_migration_has_no_stored_rulesets(ledger: Ledger) -> None:
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002_pipeline_state")
+    with ledger.reader() as reader:
+        assert not reader.rulesets.available() and reader.rulesets.all() == []
