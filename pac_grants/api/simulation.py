@@ -36,11 +36,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
                                                   "simulated on this cycle, with the reason."},
 }
 
+# No example value: any documented example would be combined with other cycles by
+# schemathesis, and a ruleset of another cycle is rightly refused (422).
 Variant = Annotated[str, Query(
     min_length=1, max_length=80, pattern=r"^[0-9A-Za-z._:-]+$",
     description="A packaged or stored ruleset: its id, or its digest sha256:<hex> "
-                "(12 digits or more); see /api/v1/rulesets.",
-    openapi_examples={"papc-2021": {"value": "papc-2021"}})]
+                "(12 digits or more); see /api/v1/rulesets. A ruleset of another cycle "
+                "is refused (422).")]
 StandardPool = Annotated[int | None, Query(
     alias="pool.standard", ge=0, le=MAX_POOL,
     description="The variant's pool of window standard in whole MAD (default: the "
