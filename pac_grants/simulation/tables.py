@@ -97,8 +97,11 @@ def sweep_text(datas: Sequence[dict[str, Any]]) -> str:
     """One line per swept value: the totals against the parameter."""
     first = datas[0]
     base = first["totals"]["base"]
-    lines = [_title(first).split("  (")[0], f"sweep of {first['vary']['path']}; base: "
-             f"eligible {base['eligible']}, capped {base['capped']}, allocated "
+    ruleset, variant = first["base"]["ruleset"], first["variant"]["ruleset"]
+    lines = [f"cycle {first['cycle']}: base {ruleset['id']} v{ruleset['version']} "
+             f"{ruleset['digest'][:19]}; {variant['id']} v{variant['version']} with "
+             f"{first['vary']['path']} swept",
+             f"base: eligible {base['eligible']}, capped {base['capped']}, allocated "
              f"{_shown(base['allocated'])}, gini {_shown(base['gini'])}", ""]
     headers = ["value", "eligible", "capped", "allocated", "unallocated", "gain", "lose",
                "gained", "lost", "top-10", "pc min", "pc median", "pc max", "gini"]
