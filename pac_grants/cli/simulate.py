@@ -97,6 +97,8 @@ def simulate(cycle: int, variant: str | None, base: str | None, pools: tuple[str
 def _inputs(sources: Sources, cycle: int, base: str | None, assessments: str | None,
             communes: str | None, pools: Sequence[str], base_pools: Sequence[str]) -> Any:
     if assessments is None:
+        if communes is not None:
+            raise usage("--communes goes with --assessments (without them: the ledger's inputs)")
         return sources.stored_inputs(cycle)
     chosen = _pools(base_pools) or _pools(pools)
     if not chosen:

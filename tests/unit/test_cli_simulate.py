@@ -147,6 +147,9 @@ def test_files_need_pools(files: tuple[str, str]) -> None:
     code, _, err = run("simulate", "--cycle", "2023", "--assessments", files[1],
                        "--variant", "papc-2023")
     assert code == 2 and "give the cycle's pools: --pool WINDOW=MAD" in err
+    code, _, err = run("simulate", "--cycle", "2023", "--communes", files[0],
+                       "--variant", "papc-2023")
+    assert code == 2 and "--communes goes with --assessments" in err
 
 
 def test_a_variant_window_without_a_pool(files: tuple[str, str], tmp_path: Path) -> None:
