@@ -88,10 +88,12 @@ def ruleset_of(row: CycleRow) -> Ruleset:
     return packaged_ruleset_by_id(row.ruleset_id)
 
 
-def registry(stored: Stored, row: CycleRow) -> list[StoredCommune]:
+def registry(stored: Stored, row: CycleRow, last_approval: bool = False
+             ) -> list[StoredCommune]:
     """The commune data that counts for the cycle: frozen at its last approval while it is
-    approved (docs/events.md "Frozen reference data"), else the latest registered."""
-    if row.approved:
+    approved (docs/events.md "Frozen reference data"), else the latest registered.
+    ``last_approval``: the frozen data also while the cycle is reopened (simulations)."""
+    if row.approved or (last_approval and row.approvals):
         frozen = stored.state.frozen_communes(row.cycle)
         if frozen:
             return [commune_row for commune_row, _window in frozen.values()]
@@ -109,16 +111,17 @@ def placed_communes(stored: Stored, row: CycleRow) -> list[tuple[StoredCommune, 
     return placed
 
 
-def cycle_inputs(stored: Stored, number: int) -> CycleInputs:
+def cycle_inputs(stored: Stored, number: int, *, last_approval: bool = False) -> CycleInputs:
     """The inputs that count: the cycle's commune data, the highest counted revision per
     commune, and the held assessments of communes not registered yet (so that the result
-    lists them, docs/events.md "Allocation results")."""
+    lists them, docs/events.md "Allocation results"). ``last_approval``: the commune data
+    of the last approval even while the cycle is reopened (what a simulation compares)."""
     row = stored_cycle(stored, number)
     rows = dict(stored.state.counted(number))
     if not row.approved:
         for held in sorted(stored.state.held(cycles=[number]), key=lambda r: r.revision):
             rows[held.commune_code] = held
-    communes = tuple(commune(c) for c in registry(stored, row))
+    communes = tuple(commune(c) for c in registry(stored, row, last_approval))
     return CycleInputs(number, ruleset_of(row), communes,
                        {code: assessment(r) for code, r in rows.items()}, dict(row.pools),
                        row.state)

@@ -12,6 +12,9 @@
     /communes/{code}/statement[?cycle=]       transactions with running balances
     /dead-letters[?code=&limit=]              most recent first
     /cycles/{cycle}/export.csv                the ledger export of the cycle
+    /cycles/{cycle}/simulation?variant=ID     the cycle under a variant ruleset (issue 13)
+    /cycles/{cycle}/simulation.xlsx?variant=  the same as a workbook
+    /rulesets                                 packaged and stored rulesets to simulate
 
 ``/healthz`` needs no token and returns no data; ``/`` is the page; ``/openapi.json``
 describes the API.

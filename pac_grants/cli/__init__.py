@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("pac_grants.cli.api:api", "The read API and web page over the ledger (finance)."),
     "schema": ("pac_grants.cli.schema:schema",
                "JSON Schema of an input event; AsyncAPI of the topics."),
+    "simulate": ("pac_grants.cli.simulate:simulate",
+                 "A cycle under a variant ruleset, commune by commune (no ledger writes)."),
+    "rulesets": ("pac_grants.cli.rulesets:rulesets",
+                 "Rulesets to simulate: list them, store a variant."),
 }
 
 

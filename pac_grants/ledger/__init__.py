@@ -16,6 +16,7 @@ are the package's own (an import-linter contract in CI keeps it so).
         r.postings.summary(); r.postings.balances(cycle, as_of); r.postings.statement(code)
         r.postings.export(out, "csv"); r.postings.verify(); r.state.cycle(n)
         r.dead_letters.recent(100); r.results.latest(cycle, window); r.communes.names(codes)
+        r.rulesets.all()                 # variants stored for simulations (uow.rulesets.add)
 
 ``ledger.summary()``, ``balances()``, ``balance()``, ``allocated()``, ``verify()``,
 ``dead_letters()`` are one-shot reads, each in its own reader.
@@ -43,6 +44,7 @@ from pac_grants.ledger.errors import (
 from pac_grants.ledger.posting import Posting, PostResult, TransactionSpec
 from pac_grants.ledger.reader import Reader
 from pac_grants.ledger.reference import AllocationResult
+from pac_grants.ledger.rulesets import StoredRuleset
 from pac_grants.ledger.state import (
     AssessmentRow,
     ComplaintRow,
@@ -71,6 +73,7 @@ __all__ = [
     "SchemaMissing",
     "StateView",
     "StoredCommune",
+    "StoredRuleset",
     "TransactionSpec",
     "UnbalancedTransaction",
     "UnitOfWork",

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 
 from pac_grants.ledger.postings import PostingsView
 from pac_grants.ledger.reference import CommunesView, DeadLettersView, ResultsView
+from pac_grants.ledger.rulesets import RulesetsView
 from pac_grants.ledger.state import StateView
 
 
@@ -32,6 +33,7 @@ class Reader:
         self.communes = CommunesView(connect)
         self.dead_letters = DeadLettersView(connect)
         self.results = ResultsView(connect)
+        self.rulesets = RulesetsView(connect)
 
 
 @contextmanager

@@ -5,10 +5,11 @@ holds the chain lock (:func:`pac_grants.ledger.database.lock_chain`), so the ide
 check, the chain head and the inserts of :meth:`Postings.post` all see one state and no
 other writer can interleave (docs/ledger.md "Exactly one effect per cause"). It hands out
 repositories, never its connection: ``postings`` (the ledger), ``state`` (the pipeline's
-input state), ``communes`` (reference names), ``dead_letters``, ``results`` and
-``outbox``; all write in the same transaction, so a batch's state, postings, dead letters
-and outputs commit together. Its repositories are also a reader's (they subclass the
-read-only ones), so the read side can rebuild a cycle inside the batch.
+input state), ``communes`` (reference names), ``dead_letters``, ``results``,
+``outbox`` and ``rulesets`` (variants stored for simulations); all write in the same
+transaction, so a batch's state, postings, dead letters and outputs commit together. Its
+repositories are also a reader's (they subclass the read-only ones), so the read side can
+rebuild a cycle inside the batch.
 
 ``chain=False`` opens a write transaction without the chain lock, for writes that post
 nothing (the outbox, provisional results); its ``postings`` refuse to post.
@@ -26,6 +27,7 @@ from pac_grants.ledger.database import WRITE, lock_chain
 from pac_grants.ledger.errors import LedgerError
 from pac_grants.ledger.postings import Postings
 from pac_grants.ledger.reference import Communes, DeadLetters, Outbox, Results
+from pac_grants.ledger.rulesets import Rulesets
 from pac_grants.ledger.state import State
 
 
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.dead_letters = DeadLetters(self._locked_connection)
         self.results = Results(self._locked_connection)
         self.outbox = Outbox(self._locked_connection)
+        self.rulesets = Rulesets(self._locked_connection)
 
     def __enter__(self) -> Self:
         connection = self._engine.connect()
