@@ -42,6 +42,11 @@ class DeadLetterCode(StrEnum):
     UNKNOWN_COMPLAINT = "unknown_complaint"
     PAID_BEFORE_APPROVAL = "paid_before_approval"
     INPUTS_CHANGED = "inputs_changed"
+    # the treasury (docs/events.md "Treasury")
+    UNKNOWN_ORDER = "unknown_order"
+    EXCEEDS_ORDER = "exceeds_order"
+    EXCEEDS_RECEIVABLE = "exceeds_receivable"
+    PREVIOUS_CYCLE_OPEN = "previous_cycle_open"
 
 
 class TransactionKind(StrEnum):
@@ -51,6 +56,11 @@ class TransactionKind(StrEnum):
     ALLOCATION = "allocation"
     ADJUSTMENT = "adjustment"
     DISBURSEMENT = "disbursement"
+    ORDER = "order"
+    ORDER_CANCEL = "order_cancel"
+    RECOVERY = "recovery"
+    OFFSET = "offset"
+    CARRY_OVER = "carry_over"
 
 
 class AccountType(StrEnum):
@@ -59,7 +69,9 @@ class AccountType(StrEnum):
     FUNDING = "funding"
     POOL = "pool"
     PAYABLE = "payable"
+    ORDERED = "ordered"
     PAID = "paid"
+    RECEIVABLE = "receivable"
 
 
 class CycleState(StrEnum):
@@ -83,3 +95,13 @@ class ComplaintStatus(StrEnum):
     OPEN = "open"
     UPHELD = "upheld"
     REJECTED = "rejected"
+
+
+class OrderStatus(StrEnum):
+    """A payment order's status as of a date (docs/rules.md "Orders in tranches")."""
+
+    OPEN = "open"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    OVERDUE = "overdue"

@@ -22,10 +22,10 @@ from models.fields import (
     Indicators,
     Inhabitants,
     PaymentMad,
+    PoolMad,
     Revision,
     Text,
     Timestamp,
-    WholeMad,
 )
 from pac_grants.rules.types import Assessment, Commune
 
@@ -69,14 +69,14 @@ class CycleOpened(Event):
     event_type: Literal["CycleOpened"]
     cycle: Cycle
     ruleset_id: Text
-    pools: dict[Text, WholeMad]
+    pools: dict[Text, PoolMad]
 
 
 class PoolAdjusted(Event):
     event_type: Literal["PoolAdjusted"]
     cycle: Cycle
     window: Text
-    pool_mad: WholeMad
+    pool_mad: PoolMad
 
 
 class CycleClosed(Event):
@@ -123,6 +123,22 @@ class DisbursementExecuted(Event):
     commune_code: CommuneCode
     amount_mad: PaymentMad
     paid_on: Day
+    order_id: Text | None = None  # the payment order it settles (docs/events.md s7.1)
+
+    @property
+    def amount_centimes(self) -> int:
+        return int(self.amount_mad * 100)
+
+
+class RecoveryReceived(Event):
+    """A commune paid back money it owed on a cycle (docs/events.md s7.2)."""
+
+    event_type: Literal["RecoveryReceived"]
+    recovery_ref: Text
+    cycle: Cycle
+    commune_code: CommuneCode
+    amount_mad: PaymentMad
+    received_on: Day
 
     @property
     def amount_centimes(self) -> int:

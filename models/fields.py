@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    PlainValidator,
     StrictInt,
     StrictStr,
     WithJsonSchema,
@@ -153,3 +155,46 @@ Conditions = Annotated[dict[Text, Any], WithJsonSchema(
 Indicators = Annotated[dict[Text, Any], WithJsonSchema(
     {"type": "object", "propertyNames": _IDS,
      "additionalProperties": {"type": ["boolean", "number", "string"]}})]
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A window's pool: its total in whole MAD and, when co-financed, each financier's
+    part (docs/events.md "CycleOpened"); the parts sum to the total."""
+
+    total: int
+    financiers: tuple[tuple[str, int], ...] = ()
+
+
+def _pool(value: object) -> Pool:
+    if not isinstance(value, dict):
+        return Pool(_whole_mad(value))
+    if set(value) != {"total", "financiers"}:
+        raise PydanticCustomError("schema_violation", "a co-financed pool is "
+                                  '{"total": MAD, "financiers": {name: MAD, ...}}')
+    total, parts = _whole_mad(value["total"]), value["financiers"]
+    if not isinstance(parts, dict) or not parts:
+        raise PydanticCustomError("schema_violation", "financiers must name at least one "
+                                  "financier and its part")
+    financiers = tuple(sorted((_financier(name), _whole_mad(part)) for name, part in parts.items()))
+    if sum(part for _name, part in financiers) != total:
+        raise _invalid(f"the financiers' parts sum to {sum(p for _n, p in financiers)}, "
+                       f"not the total {total}")
+    return Pool(total, financiers)
+
+
+def _financier(name: object) -> str:
+    if not isinstance(name, str) or not _FINANCIER.fullmatch(name):
+        raise PydanticCustomError("schema_violation", "a financier's name is 1 to 64 letters, "
+                                  "digits or _ (world_bank, afd, state)")
+    return name
+
+
+_FINANCIER = re.compile(r"[a-z0-9_]{1,64}")
+_MAD_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_MAD}
+PoolMad = Annotated[Pool, PlainValidator(_pool), WithJsonSchema({"oneOf": [
+    _MAD_SCHEMA,
+    {"type": "object", "required": ["total", "financiers"], "additionalProperties": False,
+     "properties": {"total": _MAD_SCHEMA, "financiers": {
+         "type": "object", "minProperties": 1, "additionalProperties": _MAD_SCHEMA,
+         "propertyNames": {"pattern": "^[a-z0-9_]{1,64}$"}}}}]})]

@@ -39,8 +39,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-KINDS = ("envelope", "allocation", "adjustment", "disbursement")
-ACCOUNT_TYPES = ("funding", "pool", "payable", "paid")
+from models.codes import AccountType, TransactionKind
+
+KINDS = tuple(TransactionKind)
+ACCOUNT_TYPES = tuple(AccountType)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -50,9 +56,7 @@ class Base(DeclarativeBase):
 class Account(Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
-        CheckConstraint(
-            "type IN ('funding', 'pool', 'payable', 'paid')", name="ck_ledger_accounts_type"
-        ),
+        CheckConstraint(_one_of("type", ACCOUNT_TYPES), name="ck_ledger_accounts_type"),
         Index("ix_ledger_accounts_cycle_type", "cycle", "type"),
     )
 
@@ -66,10 +70,7 @@ class Account(Base):
 class Transaction(Base):
     __tablename__ = "ledger_transactions"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('envelope', 'allocation', 'adjustment', 'disbursement')",
-            name="ck_ledger_transactions_kind",
-        ),
+        CheckConstraint(_one_of("kind", KINDS), name="ck_ledger_transactions_kind"),
         Index("ix_ledger_transactions_cycle_kind", "cycle", "kind"),
     )
 

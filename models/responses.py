@@ -45,12 +45,18 @@ class Response(BaseModel):
 
 
 class WindowSummary(Response):
+    """docs/ledger.md s7 "summary", per window (centimes; text in JSON)."""
+
     window: str
-    pool: Money
+    pool: Money  # funded + carried in from the cycle before
     allocated: Money
-    unallocated: Money
+    unallocated: Money  # left in the pool: returned to the financiers
     paid: Money
     eligible: int | None
+    ordered: Money = 0  # ordered and not paid yet
+    outstanding: Money = 0  # payable + ordered
+    to_recover: Money = 0
+    carried_over: Money = 0  # to the next cycle
 
 
 class CycleSummary(Response):
@@ -67,13 +73,17 @@ class Cycles(Response):
 
 
 class CommuneBalance(Response):
+    """docs/ledger.md s4: allocated = payable + ordered + paid + receivable."""
+
     code: str
     window: str | None
     allocated: Money
     paid: Money
-    outstanding: Money
+    outstanding: Money  # payable + ordered
     name_fr: str | None = None
     name_ar: str | None = None
+    ordered: Money = 0
+    to_recover: Money = 0  # minus the receivable
 
 
 class Balances(Response):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -61,6 +62,40 @@ cycles = Table(
     Column("reopened_on", Date),
     Column("reopen_ref", String(200)),
     Column("reopen_reason", String(200)),
+    # the treasury (migration 0005_treasury)
+    Column("financiers", Text),  # JSON {window: {financier: MAD}} of co-financed pools
+    Column("carried_in", Text),  # JSON {window: MAD} carried over from the cycle before
+    Column("carried_out", Text),  # JSON {window: MAD} carried over to the next cycle
+    Column("orders", Boolean),  # False: approved before payment orders existed
+)
+
+#: Payment orders (docs/rules.md s8.1): what each order is, and how much of it was
+#: cancelled and paid so far (the ledger's ``order``, ``order_cancel`` and
+#: ``disbursement`` transactions are the record; these are the running totals).
+orders = Table(
+    "pipeline_orders", metadata,
+    Column("order_id", String(100), primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("commune_code", String(32), nullable=False),
+    Column("tranche", String(8), nullable=False),  # T1, T2, ... or A1, A2, ...
+    Column("approval", Integer, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("gross", BigInteger, nullable=False),  # centimes
+    Column("offset", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),  # net: gross - offset
+    Column("cancelled", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
+)
+
+#: docs/events.md s7.2: the same ``recovery_ref`` again has no second effect.
+recoveries = Table(
+    "pipeline_recoveries", metadata,
+    Column("recovery_ref", String(200), primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("commune_code", String(32), nullable=False),
+    Column("amount_centimes", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
 )
 
 #: Complaints of the register (docs/events.md "Complaints"): lodged, then decided.

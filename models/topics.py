@@ -10,12 +10,13 @@ from models.events import (
     DisbursementExecuted,
     Event,
     PoolAdjusted,
+    RecoveryReceived,
 )
 from models.governance import ComplaintDecided, ComplaintLodged, CycleReopened, ResultsNotified
 
 InputEvent = (CommuneRegistered | CycleOpened | PoolAdjusted | ResultsNotified | CycleClosed
               | CycleReopened | ComplaintLodged | ComplaintDecided | AssessmentSubmitted
-              | DisbursementExecuted)
+              | DisbursementExecuted | RecoveryReceived)
 
 #: The event types of each input topic, by logical topic name.
 TOPIC_EVENTS: dict[str, dict[str, type[Event]]] = {
@@ -25,5 +26,6 @@ TOPIC_EVENTS: dict[str, dict[str, type[Event]]] = {
                "CycleReopened": CycleReopened},
     "complaints": {"ComplaintLodged": ComplaintLodged, "ComplaintDecided": ComplaintDecided},
     "assessments": {"AssessmentSubmitted": AssessmentSubmitted},
-    "disbursements": {"DisbursementExecuted": DisbursementExecuted},
+    "disbursements": {"DisbursementExecuted": DisbursementExecuted,
+                      "RecoveryReceived": RecoveryReceived},
 }

@@ -123,7 +123,7 @@ def cycle_inputs(stored: Stored, number: int, *, last_approval: bool = False) ->
             rows[held.commune_code] = held
     communes = tuple(commune(c) for c in registry(stored, row, last_approval))
     return CycleInputs(number, ruleset_of(row), communes,
-                       {code: assessment(r) for code, r in rows.items()}, dict(row.pools),
+                       {code: assessment(r) for code, r in rows.items()}, row.effective_pools,
                        row.state)
 
 

@@ -29,16 +29,20 @@ def _numeric(text: str) -> bool:
 
 
 def summary_table(cycles: Sequence[CycleSummary]) -> str:
-    headers = ("cycle", "status", "window", "pool", "allocated", "unallocated", "paid", "eligible")
+    # the columns of the first release first, the lifecycle's and treasury's after
+    headers = ("cycle", "status", "window", "pool", "allocated", "unallocated", "paid",
+               "eligible", "state", "ordered", "outstanding", "to_recover", "carried_over")
     rows = [
-        (c.cycle, c.status, *(w.model_dump(mode="json")[k] for k in headers[2:]))
+        (c.cycle, c.status, *(w.model_dump(mode="json")[k] for k in headers[2:8]), c.state,
+         *(w.model_dump(mode="json")[k] for k in headers[9:]))
         for c in cycles
         for w in c.windows
     ]
     return table(headers, rows)
 
 
-BALANCE_COLUMNS = ("code", "window", "allocated", "paid", "outstanding", "name_fr", "name_ar")
+BALANCE_COLUMNS = ("code", "window", "allocated", "paid", "outstanding", "name_fr", "name_ar",
+                   "ordered", "to_recover")  # the first release's columns first
 
 
 def balances_table(balances: Sequence[CommuneBalance]) -> str:

@@ -57,10 +57,12 @@ class BatchState:
     def cycle(self, number: int) -> CycleRow | None:
         return self.cycles().get(number)
 
-    def refresh_cycle(self, number: int) -> None:
+    def refresh_cycle(self, number: int) -> CycleRow:
+        """The cycle's row as the batch just wrote it."""
         found = self.uow.state.cycle(number)
-        if found is not None:
-            self.cycles()[number] = found
+        assert found is not None, f"cycle {number} was written in this batch"
+        self.cycles()[number] = found
+        return found
 
     # -- communes -------------------------------------------------------------------
     def communes(self) -> dict[str, StoredCommune]:

@@ -5,25 +5,20 @@ commune and spread over partitions (docs/events.md). The state lives in the data
 so this code reads all of a cycle's inputs through the read side, inside the batch's
 transaction, which holds the ledger's writer lock (docs/pipeline.md).
 
-Ledger effects (docs/ledger.md "Transactions") happen only at an approval: the first
-``CycleClosed`` posts one ``allocation`` per window; a later one (after a
-``CycleReopened``) posts an ``adjustment`` per window with the differences between the
-new amounts and what the ledger holds, both effective on the approval's ``closed_on``.
+Ledger effects happen only at an approval (streams/treasury.py); a recomputation here
+only publishes.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
 
-from models.codes import ResultStatus, TransactionKind
+from models.codes import ResultStatus
 from models.results import published_json
-from pac_grants import money, readside
-from pac_grants.ledger import Posting, TransactionSpec, UnitOfWork
-from pac_grants.rules.engine import CycleResult, WindowResult
+from pac_grants import readside
+from pac_grants.ledger import UnitOfWork
+from pac_grants.rules.engine import CycleResult
 from streams.context import BatchContext
 
 
@@ -63,42 +58,3 @@ def refresh(ctx: BatchContext, number: int,
     result = compute(ctx, number)
     publish(ctx.uow, ctx.topic("allocations"), result, status)
     return result
-
-
-def settle(uow: UnitOfWork, result: CycleResult, causes: Iterable[str], closed_on: date,
-           approval: int) -> list[TransactionSpec]:
-    """The transactions that bring the ledger to ``result`` at approval number
-    ``approval``: ``allocation`` per window at the first, else ``adjustment`` of the
-    differences (none for a window whose amounts did not change)."""
-    current = uow.postings.allocated(result.cycle)
-    cause_ids = tuple(sorted(set(causes)))
-    specs = []
-    for window in result.windows:
-        spec = _window_spec(result, window, current, cause_ids, closed_on, approval)
-        if spec is not None:
-            specs.append(spec)
-    return specs
-
-
-def _window_spec(result: CycleResult, window: WindowResult,
-                 current: dict[tuple[str | None, str], int], causes: tuple[str, ...],
-                 closed_on: date, approval: int) -> TransactionSpec | None:
-    wid, cycle, first = window.window.id, result.cycle, approval == 1
-    targets = {c.code: money.centimes(c.amount) for c in window.communes}
-    held = {code: amount for (w, code), amount in current.items() if w == wid}
-    diffs = {code: targets.get(code, 0) - held.get(code, 0)
-             for code in sorted(set(targets) | set(held))}
-    diffs = {code: d for code, d in diffs.items() if d != 0}
-    if not diffs and not first:
-        return None
-    postings = [Posting(f"payable:{cycle}:{code}", d) for code, d in diffs.items()]
-    postings.insert(0, Posting(f"pool:{cycle}:{wid}", -sum(diffs.values())))
-    kind = TransactionKind.ALLOCATION if first else TransactionKind.ADJUSTMENT
-    key = f"allocation:{cycle}:{wid}" if first else f"adjustment:{cycle}:{wid}:{approval}"
-    details: dict[str, Any] = {"eligible": window.eligible_count,
-                               "unallocated_mad": window.unallocated, "approval": approval}
-    reason = (f"final allocation of {wid} at approval" if first else
-              f"re-approval {approval} of {wid}: {len(diffs)} communes changed")
-    return TransactionSpec(key, kind, cycle, wid, tuple(postings), causes, result.ruleset.id,
-                           result.ruleset.digest, result.inputs_digest, closed_on, reason,
-                           details)

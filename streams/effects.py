@@ -18,13 +18,15 @@ from models.events import (
     CycleOpened,
     DisbursementExecuted,
     PoolAdjusted,
+    RecoveryReceived,
 )
+from models.fields import Pool
 from models.governance import ComplaintDecided, ComplaintLodged, CycleReopened, ResultsNotified
 from models.topics import InputEvent
 from pac_grants import money
 from pac_grants.ledger import Posting, StoredCommune, TransactionSpec
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
-from streams import assessments, complaints, lifecycle, payments
+from streams import assessments, complaints, lifecycle, payments, treasury
 from streams.context import BatchContext
 from streams.refusals import Outcome, Verdict, cycle_closed, refuse, unknown_cycle
 
@@ -50,6 +52,8 @@ def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
             return complaints.apply_decided(ctx, event, raw)
         case DisbursementExecuted():
             return payments.apply_disbursement(ctx, event)
+        case RecoveryReceived():
+            return payments.apply_recovery(ctx, event)
         case AssessmentSubmitted():
             return assessments.apply_assessment(ctx, event, raw)
 
@@ -84,13 +88,20 @@ def apply_opened(ctx: BatchContext, event: CycleOpened) -> Outcome:
         return refuse(DeadLetterCode.CYCLE_NOT_OPEN, f"cycle {event.cycle} was already "
                       f"opened (it is {known.state}); CycleOpened comes once per cycle",
                       "cycle", event.cycle)
-    pools = dict(event.pools)
     ruleset = packaged_ruleset_by_id(event.ruleset_id)
-    ctx.uow.state.open_cycle(event.cycle, event.ruleset_id, ruleset.document, pools,
-                             event.event_id, event.occurred_at.date())
-    ctx.cache.refresh_cycle(event.cycle)
-    for window, pool in sorted(pools.items()):
-        _envelope(ctx, event, window, money.centimes(pool), f"pool of {window} opened")
+    ctx.uow.state.open_cycle(
+        event.cycle, event.ruleset_id, ruleset.document,
+        {w: pool.total for w, pool in event.pools.items()},
+        {w: dict(pool.financiers) for w, pool in event.pools.items() if pool.financiers},
+        event.event_id, event.occurred_at.date())
+    opened = ctx.cache.refresh_cycle(event.cycle)
+    for window, pool in sorted(event.pools.items()):
+        _envelope(ctx, event, window, _funding(event.cycle, window, None, pool),
+                  f"pool of {window} opened")
+    previous = ctx.cache.cycle(event.cycle - 1)
+    if previous is not None and previous.carried_out and previous.first_closed_on:
+        treasury.carry_in(ctx, previous.cycle, previous.carried_out,
+                          previous.first_closed_on, opened)
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
     ctx.release_cycles.add(event.cycle)
     ctx.lifecycle_touched.add(event.cycle)
@@ -107,22 +118,47 @@ def apply_pool(ctx: BatchContext, event: PoolAdjusted) -> Outcome:
                       f"{event.window!r}", "window", event.window)
     if cycle.approved:
         return cycle_closed(event.cycle, cycle.closed_on, f"a pool change of {event.window}")
-    difference = event.pool_mad - cycle.pools[event.window]
-    if difference == 0:
+    before = Pool(cycle.pools[event.window],
+                  tuple(sorted(cycle.financiers.get(event.window, {}).items())))
+    if event.pool_mad == before:
         return Verdict.DUPLICATE
-    ctx.uow.state.set_pools(event.cycle, cycle.pools | {event.window: event.pool_mad})
+    financiers = dict(cycle.financiers)
+    financiers.pop(event.window, None)
+    if event.pool_mad.financiers:
+        financiers[event.window] = dict(event.pool_mad.financiers)
+    ctx.uow.state.update_cycle(
+        event.cycle, pools=cycle.pools | {event.window: event.pool_mad.total},
+        financiers=financiers)
     ctx.cache.refresh_cycle(event.cycle)
-    _envelope(ctx, event, event.window, money.centimes(difference),
-              f"pool of {event.window} set to {event.pool_mad} MAD")
+    _envelope(ctx, event, event.window,
+              _funding(event.cycle, event.window, before, event.pool_mad),
+              f"pool of {event.window} set to {event.pool_mad.total} MAD")
     ctx.touch(event.cycle, event.event_id, event.occurred_at.date())
     return Verdict.APPLIED
 
 
+def _funding(cycle: int, window: str, before: Pool | None, after: Pool) -> dict[str, int]:
+    """The change of each funding account (centimes): per financier when the pool names
+    them (docs/ledger.md s2), else the window's one account."""
+    def accounts(pool: Pool | None) -> dict[str, int]:
+        if pool is None:
+            return {}
+        if not pool.financiers:
+            return {f"funding:{cycle}:{window}": money.centimes(pool.total)}
+        return {f"funding:{cycle}:{window}:{name}": money.centimes(part)
+                for name, part in pool.financiers}
+
+    old, new = accounts(before), accounts(after)
+    return {a: new.get(a, 0) - old.get(a, 0) for a in sorted(set(old) | set(new))
+            if new.get(a, 0) != old.get(a, 0)}
+
+
 def _envelope(ctx: BatchContext, event: CycleOpened | PoolAdjusted, window: str,
-              centimes: int, reason: str) -> None:
+              funding: dict[str, int], reason: str) -> None:
+    """funding -P (per account), pool +P: the window's envelope or its change."""
+    postings = [Posting(account, -amount) for account, amount in funding.items()]
+    postings.append(Posting(f"pool:{event.cycle}:{window}", sum(funding.values())))
     ctx.post(TransactionSpec(
         f"envelope:{event.cycle}:{window}:{event.event_id}", TransactionKind.ENVELOPE,
-        event.cycle, window,
-        (Posting(f"funding:{event.cycle}:{window}", -centimes),
-         Posting(f"pool:{event.cycle}:{window}", centimes)),
-        (event.event_id,), None, None, None, event.occurred_at.date(), reason))
+        event.cycle, window, tuple(postings), (event.event_id,), None, None, None,
+        event.occurred_at.date(), reason))

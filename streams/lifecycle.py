@@ -18,8 +18,9 @@ from models.events import CycleClosed
 from models.governance import CycleReopened, ResultsNotified
 from pac_grants import readside
 from pac_grants.ledger import ComplaintRow, CycleRow
+from pac_grants.readside import ruleset_of
 from pac_grants.rules.engine import CycleResult
-from streams import assessments, cycles
+from streams import assessments, cycles, treasury
 from streams.context import BatchContext
 from streams.refusals import Outcome, Verdict, date_order, refuse, unknown_cycle
 
@@ -78,6 +79,9 @@ def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
         return refuse(DeadLetterCode.CYCLE_NOT_OPEN, f"cycle {event.cycle} is already "
                       f"approved (on {cycle.closed_on}); a CycleReopened must come first",
                       "cycle", event.cycle)
+    refused = _previous_open(ctx, cycle)
+    if refused is not None:
+        return refused
     complaints = ctx.uow.state.complaints(event.cycle)
     refused = _dates(cycle, event, complaints) or _complaints(ctx, event.cycle, complaints)
     if refused is not None:
@@ -90,6 +94,19 @@ def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
                       f"{result.inputs_digest}", "inputs_digest", event.inputs_digest)
     _approve(ctx, cycle, event, result)
     return Verdict.APPLIED
+
+
+def _previous_open(ctx: BatchContext, cycle: CycleRow) -> Rejection | None:
+    """N+1 waits for N's first approval when N carries its unallocated money over."""
+    previous = ctx.cache.cycle(cycle.cycle - 1)
+    if previous is None or previous.approvals:
+        return None
+    if ruleset_of(previous).payment.unallocated != "carry_over":
+        return None
+    return refuse(DeadLetterCode.PREVIOUS_CYCLE_OPEN, f"cycle {cycle.cycle} cannot be "
+                  f"approved before cycle {previous.cycle}, which carries its unallocated "
+                  f"money over to it ({previous.cycle} is {previous.state})", "cycle",
+                  cycle.cycle)
 
 
 def _dates(cycle: CycleRow, event: CycleClosed,
@@ -138,8 +155,7 @@ def _approve(ctx: BatchContext, cycle: CycleRow, event: CycleClosed,
     approval, closed_on = cycle.approvals + 1, event.approval_date
     dirty = ctx.dirty.pop(event.cycle, None)
     causes = (event.event_id, *(dirty.causes if dirty else ()))
-    for spec in cycles.settle(ctx.uow, result, causes, closed_on, approval):
-        ctx.post(spec)
+    treasury.post_approval(ctx, cycle, result, closed_on, approval, causes)
     ctx.uow.state.freeze_communes(event.cycle, readside.placed_communes(ctx.uow, cycle))
     ctx.uow.state.approve(event.cycle, event.event_id, closed_on=closed_on,
                           first_closed_on=cycle.first_closed_on or closed_on,

@@ -13,7 +13,7 @@ from typing import Any
 from pac_grants.settings import Settings
 
 INPUTS = ("communes", "cycles", "complaints", "assessments", "disbursements")
-OUTPUTS = ("allocations", "dead-letters")
+OUTPUTS = ("allocations", "dead-letters", "payment-orders")
 VERSION = "v1"
 #: events.md: communes are reference data, upserted by code: the latest one counts.
 COMPACTED = frozenset({"communes"})

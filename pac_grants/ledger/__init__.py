@@ -49,6 +49,7 @@ from pac_grants.ledger.state import (
     AssessmentRow,
     ComplaintRow,
     CycleRow,
+    OrderRow,
     StateView,
     StoredCommune,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "NotFound",
+    "OrderRow",
     "PostResult",
     "Posting",
     "Reader",

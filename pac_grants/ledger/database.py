@@ -76,19 +76,49 @@ def lock_chain(connection: Connection) -> None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply the migrations up to head; idempotent and safe with concurrent callers."""
+    """Apply the migrations up to head; idempotent and safe with concurrent callers.
+
+    SQLite changes a table's constraints by rebuilding it, which its foreign keys would
+    refuse midway: they are off during the migration (a pragma that only works outside a
+    transaction) and checked whole before the commit.
+    """
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_pragma(connection, "PRAGMA foreign_keys = OFF")
         connection.execution_options(**{WRITE: True})
-        with connection.begin():
-            config.attributes["connection"] = connection
-            try:
-                command.upgrade(config, "head")
-            except CommandError as exc:  # e.g. a database migrated by a newer pac-grants
-                raise SchemaMissing(
-                    f"cannot migrate {safe_url(engine)}: {first_line(exc)}"
-                ) from None
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                _migrate(config, engine)
+                if sqlite:
+                    _foreign_keys_hold(connection)
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "PRAGMA foreign_keys = ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """A pragma outside any transaction (SQLAlchemy would begin one first)."""
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.execute(pragma)
+
+
+def _migrate(config: Config, engine: Engine) -> None:
+    try:
+        command.upgrade(config, "head")
+    except CommandError as exc:  # e.g. a database migrated by a newer pac-grants
+        raise SchemaMissing(f"cannot migrate {safe_url(engine)}: {first_line(exc)}") from None
+
+
+def _foreign_keys_hold(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise SchemaMissing(f"the migration left {len(broken)} rows without their "
+                            f"parent (first: {tuple(broken[0])}); nothing was changed")
 
 
 def require_schema(connection: Connection) -> None:

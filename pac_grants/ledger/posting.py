@@ -23,6 +23,7 @@ from pac_grants.ledger.errors import (
 Kind = TransactionKind
 KINDS: tuple[str, ...] = tuple(TransactionKind)
 ACCOUNT_TYPES: tuple[str, ...] = tuple(AccountType)
+BETWEEN_CYCLES = frozenset({TransactionKind.OFFSET, TransactionKind.CARRY_OVER})
 MAX_AMOUNT = 2**62  # far above any budget, far below BIGINT overflow
 MAX_KEY = 255
 
@@ -79,8 +80,8 @@ def parse_account(name: str) -> AccountParts:
     kind, cycle, rest = parts
     if not cycle.isdigit() or not rest or len(name) > 200:
         raise InvalidAccount(f"account {name!r}: cycle must be digits and the name non-empty")
-    if kind in (AccountType.FUNDING, AccountType.POOL):
-        return AccountParts(name, kind, int(cycle), rest, None)
+    if kind in (AccountType.FUNDING, AccountType.POOL):  # funding may name its financier
+        return AccountParts(name, kind, int(cycle), rest.split(":", 1)[0], None)
     return AccountParts(name, kind, int(cycle), None, rest)
 
 
@@ -96,7 +97,8 @@ def validate(spec: TransactionSpec) -> None:
     if not spec.postings:
         raise EmptyTransaction(f"{where}: a transaction needs at least one posting")
     for posting in spec.postings:
-        _check_posting(where, spec.cycle, posting)
+        _check_posting(where, posting)
+    _check_cycles(where, spec)
     total = sum(p.amount for p in spec.postings)
     if total != 0:
         raise UnbalancedTransaction(f"{where}: postings sum to {total} centimes, not 0")
@@ -105,14 +107,27 @@ def validate(spec: TransactionSpec) -> None:
     _check_json(where, dict(spec.details))
 
 
-def _check_posting(where: str, cycle: int, posting: Posting) -> None:
+def _check_posting(where: str, posting: Posting) -> None:
     amount = posting.amount
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise InvalidTransaction(f"{where}: amount {amount!r} must be integer centimes")
     if abs(amount) > MAX_AMOUNT:
         raise InvalidTransaction(f"{where}: amount {amount} is out of range")
-    if parse_account(posting.account).cycle != cycle:
-        raise InvalidAccount(f"{where}: account {posting.account!r} is not of cycle {cycle}")
+
+
+def _check_cycles(where: str, spec: TransactionSpec) -> None:
+    """Postings go to accounts of the transaction's cycle; ``offset`` and ``carry_over``
+    move money between two cycles, one of them the transaction's (docs/ledger.md s2)."""
+    cycles = {parse_account(p.account).cycle for p in spec.postings}
+    if spec.kind in BETWEEN_CYCLES:
+        if spec.cycle in cycles and len(cycles) <= 2:
+            return
+        raise InvalidAccount(f"{where}: a {spec.kind} moves money between cycle {spec.cycle} "
+                             f"and one other, not {sorted(cycles)}")
+    other = sorted(cycles - {spec.cycle})
+    if other:
+        raise InvalidAccount(f"{where}: an account of cycle {other[0]} is not of cycle "
+                             f"{spec.cycle}")
 
 
 def _check_json(where: str, value: object) -> None:

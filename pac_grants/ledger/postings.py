@@ -33,6 +33,15 @@ class PostingsView:
         """(window, commune) -> allocation + adjustments credited to payable (centimes)."""
         return reading.allocated(self._connect(), cycle, as_of)
 
+    def commune_balances(self, code: str, types: tuple[str, ...],
+                         as_of: date | None = None) -> dict[str, int]:
+        """Account name -> balance for the commune's accounts of ``types``, every cycle."""
+        return reading.commune_balances(self._connect(), code, types, as_of)
+
+    def debt_since(self, cycle: int, code: str) -> date | None:
+        """When the commune last came to owe money on the cycle (a decrease's date)."""
+        return reading.debt_since(self._connect(), cycle, code)
+
     def cycles(self) -> list[int]:
         """The cycles with at least one transaction, in order."""
         return reading.cycles(self._connect())

@@ -19,6 +19,7 @@ from models.ledger import ACCOUNTS, POSTINGS, TRANSACTIONS
 TX = TRANSACTIONS
 __all__ = ["ACCOUNTS", "POSTINGS", "TX"]
 ALLOCATING = ("allocation", "adjustment")
+GRANT_ACCOUNTS = ("payable", "receivable")  # where allocations and adjustments post
 
 
 def _as_of(statement: Select[Any], as_of: date | None) -> Select[Any]:
@@ -38,10 +39,37 @@ def balance(connection: Connection, account: str, as_of: date | None = None) -> 
 def allocated(
     connection: Connection, cycle: int, as_of: date | None = None
 ) -> dict[tuple[str | None, str], int]:
-    """(window, commune) -> allocation + adjustments credited to payable (centimes)."""
+    """(window, commune) -> the commune's grant: its allocation and adjustment postings
+    (to payable, and to receivable when a decrease exceeded what was unpaid), centimes."""
     return _by_window_and_commune(
         connection, as_of, TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING),
-        ACCOUNTS.c.type == "payable")
+        ACCOUNTS.c.type.in_(GRANT_ACCOUNTS), ACCOUNTS.c.cycle == cycle)
+
+
+def commune_balances(connection: Connection, code: str, types: Iterable[str],
+                     as_of: date | None = None) -> dict[str, int]:
+    """Account name -> balance of a commune's accounts of the given types, every cycle."""
+    statement = (
+        select(ACCOUNTS.c.name, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(ACCOUNTS.c.commune_code == code, ACCOUNTS.c.type.in_(list(types)))
+        .group_by(ACCOUNTS.c.name)
+    )
+    return {name: int(total) for name, total in connection.execute(_as_of(statement, as_of))}
+
+
+def debt_since(connection: Connection, cycle: int, code: str) -> date | None:
+    """The effective date of the last adjustment that made the commune owe money."""
+    statement = (
+        select(func.max(TX.c.effective_date))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .where(POSTINGS.c.account == f"receivable:{cycle}:{code}", POSTINGS.c.amount < 0)
+    )
+    found = connection.scalar(statement)
+    return None if found is None else date.fromisoformat(str(found)[:10])
 
 
 def account_balances(
@@ -96,14 +124,6 @@ def eligible(connection: Connection, cycle: int) -> dict[str, int]:
     return found
 
 
-def disbursed(
-    connection: Connection, cycle: int, as_of: date | None = None
-) -> dict[tuple[str | None, str], int]:
-    """(window of the transaction, commune) -> paid in the cycle (centimes)."""
-    return _by_window_and_commune(
-        connection, as_of, ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid")
-
-
 def _by_window_and_commune(
     connection: Connection, as_of: date | None, *conditions: ColumnElement[bool]
 ) -> dict[tuple[str | None, str], int]:
@@ -118,3 +138,42 @@ def _by_window_and_commune(
     )
     rows = connection.execute(_as_of(statement, as_of))
     return {(window, code): int(total) for window, code, total in rows}
+
+
+def pool_movements(connection: Connection, cycle: int) -> dict[str, dict[str, int]]:
+    """Per window of the cycle: what its pool account holds (``balance``), what the
+    grants took (``allocated``), what was carried in and out (centimes)."""
+    statement = (
+        select(ACCOUNTS.c.window, TX.c.kind, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "pool")
+        .group_by(ACCOUNTS.c.window, TX.c.kind)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for window, kind, total in connection.execute(statement):
+        moves = found.setdefault(str(window), {"balance": 0})
+        moves["balance"] += int(total)
+        if kind in ALLOCATING:
+            moves["allocated"] = moves.get("allocated", 0) - int(total)
+        elif kind == "carry_over":
+            key = "carried_in" if int(total) > 0 else "carried_out"
+            moves[key] = moves.get(key, 0) + abs(int(total))
+    return found
+
+
+def commune_windows(connection: Connection, cycle: int,
+                    as_of: date | None = None) -> dict[str, str]:
+    """The window of each commune: the one of its latest allocation or adjustment."""
+    statement = (
+        select(ACCOUNTS.c.commune_code, TX.c.window, TX.c.sequence)
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING), TX.c.window.is_not(None),
+               ACCOUNTS.c.commune_code.is_not(None))
+        .order_by(TX.c.sequence)
+    )
+    return {str(code): str(window)
+            for code, window, _seq in connection.execute(_as_of(statement, as_of))}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,6 +47,16 @@ class CycleRow:
     reopened_on: date | None = None
     reopen_ref: str | None = None
     reopen_reason: str | None = None
+    financiers: dict[str, dict[str, int]] = field(default_factory=dict)  # {window: {f: MAD}}
+    carried_in: dict[str, int] = field(default_factory=dict)  # {window: MAD}
+    carried_out: dict[str, int] = field(default_factory=dict)
+    orders: bool = True  # False: approved before payment orders existed
+
+    @property
+    def effective_pools(self) -> dict[str, int]:
+        """The pools the allocation shares: funded + carried in - carried out (MAD)."""
+        return {w: pool + self.carried_in.get(w, 0) - self.carried_out.get(w, 0)
+                for w, pool in self.pools.items()}
 
     @property
     def approved(self) -> bool:
@@ -108,12 +118,38 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
-_CYCLE_FIELDS = tuple(f for f in CycleRow.__dataclass_fields__ if f not in ("pools", "state"))
+_JSON_FIELDS = ("pools", "financiers", "carried_in", "carried_out")
+_CYCLE_FIELDS = tuple(f for f in CycleRow.__dataclass_fields__
+                      if f not in (*_JSON_FIELDS, "state", "orders"))
 
 
 def _cycle_row(row: Any) -> CycleRow:
     fields = {name: getattr(row, name) for name in _CYCLE_FIELDS}
-    return CycleRow(**fields, pools=json.loads(row.pools), state=CycleState(row.state))
+    documents = {name: json.loads(getattr(row, name) or "{}") for name in _JSON_FIELDS}
+    return CycleRow(**fields, **documents, state=CycleState(row.state),
+                    orders=row.orders is not False)
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """A payment order (docs/rules.md s8.1); amounts in centimes."""
+
+    order_id: str
+    cycle: int
+    commune_code: str
+    tranche: str
+    approval: int
+    issued_on: date
+    due_on: date
+    gross: int
+    offset: int
+    amount: int  # net: gross - offset
+    cancelled: int = 0
+    paid: int = 0
+
+    @property
+    def unpaid(self) -> int:
+        return self.amount - self.cancelled - self.paid
 
 
 def _complaint_row(row: Any) -> ComplaintRow:
@@ -176,6 +212,27 @@ class StateView:
         rows = self._connect().execute(select(t.frozen_communes).where(f.cycle == cycle))
         return {str(r.code): (StoredCommune(str(r.code), str(r.event_id), str(r.payload),
                                             str(r.digest)), r.window) for r in rows}
+
+    # -- treasury -------------------------------------------------------------------------
+    def order(self, order_id: str) -> OrderRow | None:
+        row = self._connect().execute(
+            select(t.orders).where(t.orders.c.order_id == order_id)).first()
+        return None if row is None else OrderRow(**row._mapping)
+
+    def orders(self, cycle: int | None = None, code: str | None = None) -> list[OrderRow]:
+        """Orders by cycle, commune and due date (oldest first), then id."""
+        c = t.orders.c
+        query = select(t.orders).order_by(c.cycle, c.commune_code, c.due_on, c.order_id)
+        if cycle is not None:
+            query = query.where(c.cycle == cycle)
+        if code is not None:
+            query = query.where(c.commune_code == code)
+        return [OrderRow(**r._mapping) for r in self._connect().execute(query)]
+
+    def recovery_known(self, recovery_ref: str) -> bool:
+        column = t.recoveries.c.recovery_ref
+        return self._connect().execute(
+            select(column).where(column == recovery_ref)).first() is not None
 
     # -- complaints -----------------------------------------------------------------------
     def complaint(self, complaint_id: str) -> ComplaintRow | None:
@@ -253,20 +310,37 @@ class State(StateView):
         self._connect().execute(statement)
 
     def open_cycle(self, cycle: int, ruleset_id: str, document: str, pools: dict[str, int],
-                   event_id: str, opened_on: date) -> None:
+                   financiers: dict[str, dict[str, int]], event_id: str,
+                   opened_on: date) -> None:
         self._connect().execute(insert(t.cycles).values(
             cycle=cycle, ruleset_id=ruleset_id, ruleset_document=document,
             pools=json.dumps(pools, sort_keys=True), state=CycleState.OPEN,
-            opened_event_id=event_id, opened_on=opened_on, approvals=0))
+            financiers=json.dumps(financiers, sort_keys=True), opened_event_id=event_id,
+            opened_on=opened_on, approvals=0, orders=True))
 
     def update_cycle(self, cycle: int, **values: Any) -> None:
-        """Set some of the cycle's life fields (state, dates, decisions)."""
+        """Set some of the cycle's fields (state, dates, decisions; JSON ones as dicts)."""
+        for name in _JSON_FIELDS:
+            if name in values:
+                values[name] = json.dumps(values[name], sort_keys=True)
         self._connect().execute(update(t.cycles).values(**values)
                                 .where(t.cycles.c.cycle == cycle))
 
-    def set_pools(self, cycle: int, pools: dict[str, int]) -> None:
-        self._connect().execute(update(t.cycles).values(pools=json.dumps(pools, sort_keys=True))
-                                .where(t.cycles.c.cycle == cycle))
+    def add_order(self, row: OrderRow) -> None:
+        self._connect().execute(insert(t.orders).values(**row.__dict__))
+
+    def settle_order(self, order_id: str, *, paid: int = 0, cancelled: int = 0) -> None:
+        """Add to an order's paid and cancelled totals (centimes)."""
+        c = t.orders.c
+        self._connect().execute(update(t.orders).where(c.order_id == order_id).values(
+            paid=c.paid + paid, cancelled=c.cancelled + cancelled))
+
+    def add_recovery(self, recovery_ref: str, cycle: int, code: str, centimes: int,
+                     event_id: str) -> None:
+        self._connect().execute(insert(t.recoveries).values(
+            recovery_ref=recovery_ref, cycle=cycle, commune_code=code,
+            amount_centimes=centimes, event_id=event_id))
+
 
     def approve(self, cycle: int, event_id: str, **values: Any) -> None:
         """Record an approval: state approved, one more approval, its date and decision."""

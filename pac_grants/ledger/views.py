@@ -36,21 +36,12 @@ def summary(connection: Connection, cycle: int | None = None) -> list[CycleSumma
 
 
 def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
-    balances = reading.account_balances(connection, cycle, ("funding", "pool"))
-    allocated = reading.allocated(connection, cycle)
-    paid = _paid_by_window(reading.disbursed(connection, cycle), allocated)
+    pools = reading.pool_movements(connection, cycle)
+    funding = reading.account_balances(connection, cycle, ("funding",))
+    communes = _commune_totals(connection, cycle, None)
     eligible = reading.eligible(connection, cycle)
-    windows = [
-        WindowSummary(
-            window=w,
-            pool=-balances.get(f"funding:{cycle}:{w}", 0),
-            allocated=sum(v for (win, _), v in allocated.items() if win == w),
-            unallocated=balances.get(f"pool:{cycle}:{w}", 0),
-            paid=paid.get(w, 0),
-            eligible=eligible.get(w),
-        )
-        for w in reading.windows(connection, cycle)
-    ]
+    windows = [_window_summary(cycle, w, pools.get(w, {}), funding, communes, eligible.get(w))
+               for w in reading.windows(connection, cycle)]
     closed = reading.is_closed(connection, cycle)
     life = StateView(lambda: connection).cycle(cycle)
     if life is None:  # a ledger written without the pipeline's state
@@ -62,41 +53,52 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
                         windows=windows)
 
 
-def _paid_by_window(
-    disbursed: dict[tuple[str | None, str], int], allocated: dict[tuple[str | None, str], int]
-) -> dict[str | None, int]:
-    """A payment counts in the window its commune was allocated in."""
-    window_of = {code: window for window, code in allocated}
-    totals: dict[str | None, int] = {}
-    for (window, code), amount in disbursed.items():
-        key = window_of.get(code, window)
-        totals[key] = totals.get(key, 0) + amount
-    return totals
+def _window_summary(cycle: int, window: str, moves: dict[str, int], funding: dict[str, int],
+                    communes: list[CommuneBalance], eligible: int | None) -> WindowSummary:
+    """docs/ledger.md s7 "summary": the pool with what was carried in, what the grants
+    took, ordered, paid, outstanding, to recover, and what is left (returned) or carried."""
+    funded = -sum(b for name, b in funding.items()
+                  if name == f"funding:{cycle}:{window}"
+                  or name.startswith(f"funding:{cycle}:{window}:"))
+    mine = [c for c in communes if c.window == window]
+    return WindowSummary(
+        window=window, pool=funded + moves.get("carried_in", 0),
+        allocated=moves.get("allocated", 0), ordered=sum(c.ordered for c in mine),
+        paid=sum(c.paid for c in mine), outstanding=sum(c.outstanding for c in mine),
+        to_recover=sum(c.to_recover for c in mine), unallocated=moves.get("balance", 0),
+        carried_over=moves.get("carried_out", 0), eligible=eligible)
 
 
 def balances(connection: Connection, cycle: int, as_of: date | None = None) -> list[CommuneBalance]:
     """Every commune with a transaction in the cycle (by ``as_of``), sorted by code."""
     require_cycle(connection, cycle)
-    accounts = reading.account_balances(connection, cycle, ("payable", "paid"), as_of)
-    allocated = reading.allocated(connection, cycle, as_of)
-    window_of = {code: window for window, code in allocated}
-    allocated_of: dict[str, int] = {}
-    for (_, code), amount in allocated.items():
-        allocated_of[code] = allocated_of.get(code, 0) + amount
-    codes = sorted({name.split(":", 2)[2] for name in accounts})
+    return _commune_totals(connection, cycle, as_of)
+
+
+def _commune_totals(connection: Connection, cycle: int,
+                    as_of: date | None) -> list[CommuneBalance]:
+    """docs/ledger.md s4: allocated (the grant), ordered, paid, outstanding (payable +
+    ordered) and to recover (minus receivable) of each commune of the cycle."""
+    accounts = reading.account_balances(connection, cycle, COMMUNE_ACCOUNTS, as_of)
+    grants: dict[str, int] = {}
+    for (_window, code), amount in reading.allocated(connection, cycle, as_of).items():
+        grants[code] = grants.get(code, 0) + amount
+    windows = reading.commune_windows(connection, cycle, as_of)
+    codes = sorted({name.split(":", 2)[2] for name in accounts} | set(grants))
     names = commune_names(connection, codes)
-    return [
-        CommuneBalance(
-            code=code,
-            window=window_of.get(code),
-            allocated=allocated_of.get(code, 0),
-            paid=accounts.get(f"paid:{cycle}:{code}", 0),
-            outstanding=accounts.get(f"payable:{cycle}:{code}", 0),
-            name_fr=names.get(code, (None, None))[0],
-            name_ar=names.get(code, (None, None))[1],
-        )
-        for code in codes
-    ]
+
+    def balance(kind: str, code: str) -> int:
+        return accounts.get(f"{kind}:{cycle}:{code}", 0)
+
+    return [CommuneBalance(
+        code=code, window=windows.get(code), allocated=grants.get(code, 0),
+        ordered=balance("ordered", code), paid=balance("paid", code),
+        outstanding=balance("payable", code) + balance("ordered", code),
+        to_recover=-balance("receivable", code), name_fr=names.get(code, (None, None))[0],
+        name_ar=names.get(code, (None, None))[1]) for code in codes]
+
+
+COMMUNE_ACCOUNTS = ("payable", "ordered", "paid", "receivable")
 
 
 def commune_names(connection: Connection, codes: list[str]) -> dict[str, tuple[str, str]]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 
 from pac_grants.rules.parse import Where, decimal_of, integer_of, keys_of, optional_integer
+from pac_grants.rules.payment import Payment, parse_payment
 
 PACKAGED_DIR = "data/rulesets"
 
@@ -93,6 +94,7 @@ class Ruleset:
     conditions: tuple[Condition, ...]
     windows: tuple[Window, ...]
     digest: str
+    payment: Payment = field(default_factory=Payment)
     #: The canonical JSON of the file's content (what ``digest`` hashes): stored with a
     #: cycle when it opens, so the cycle keeps its rules whatever the package ships later.
     document: str = field(default="", repr=False, compare=False)
@@ -171,7 +173,7 @@ _CENSUSES = (2014, 2024)
 
 
 def _build(data: object, at: Where) -> Ruleset:
-    keys_of(data, at, required=_TOP_REQUIRED, optional=set())
+    keys_of(data, at, required=_TOP_REQUIRED, optional={"payment"})
     assert isinstance(data, dict)
     census = integer_of(data["population_census"], at / "population_census")
     if census not in _CENSUSES:
@@ -188,6 +190,7 @@ def _build(data: object, at: Where) -> Ruleset:
         conditions=conditions,
         windows=windows,
         digest=digest_of(data),
+        payment=parse_payment(data.get("payment"), at / "payment"),
         document=canonical_document(data),
     )
 

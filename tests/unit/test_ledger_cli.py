@@ -52,7 +52,8 @@ def test_tables_for_people(url: str) -> None:
     code, out, _ = run("ledger", "summary", "--database-url", url, "--format", "table")
     assert code == 0
     assert out.splitlines()[2].split() == ["2021", "closed", "standard", "10.00", "7.00", "3.00",
-                                           "0.00", "1"]
+                                           "0.00", "1", "approved", "0.00", "7.00", "0.00",
+                                           "0.00"]
     code, out, _ = run("ledger", "statement", "--commune", "C1", "--database-url", url,
                        "--format", "table")
     assert "تافراوت" in out and "raison de allocation:2021:standard" in out
@@ -62,7 +63,8 @@ def test_csv_and_export_keep_arabic(url: str, tmp_path: Path) -> None:
     code, out, _ = run("ledger", "balances", "--cycle", "2021", "--database-url", url,
                        "--format", "csv")
     assert list(csv.reader(out.splitlines()))[1] == ["2021", "C1", "standard", "7.00", "0.00",
-                                                     "7.00", "Tafraout", "تافراوت"]
+                                                     "7.00", "Tafraout", "تافراوت", "0.00",
+                                                     "0.00"]
     target = tmp_path / "export.json"
     code, _, err = run("ledger", "export", "--format", "json", "--output", str(target),
                        "--database-url", url)

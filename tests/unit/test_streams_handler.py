@@ -70,7 +70,8 @@ def test_approval_posts_the_engine_allocation_and_a_reopening_posts_the_differen
         assert conn.postings.balance("pool:2021:standard") == 0
         kinds = [(e.kind, e.effective_date.isoformat())
                  for e in conn.postings.statement(A, 2021).entries]
-    assert kinds == [("allocation", "2022-06-30"), ("adjustment", "2022-10-15")]
+    assert kinds[:2] == [("allocation", "2022-06-30"), ("order", "2022-06-30")]
+    assert ("adjustment", "2022-10-15") in kinds
     assert feed.ledger.verify().ok
     assert feed.rejected == ["cycle_closed", "cycle_closed"]
 
