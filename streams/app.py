@@ -27,6 +27,7 @@ from typing import Any
 
 import faust
 
+from pac_grants.broker.kafka_options import faust_credentials
 from pac_grants.broker.topics import INPUTS, OUTPUTS, topic_name
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
@@ -58,29 +59,10 @@ def app_options(settings: Settings) -> dict[str, Any]:
         # keep it out of the user's working directory.
         "datadir": tempfile.mkdtemp(prefix="pac-grants-faust-"),
     }
-    credentials = _credentials(settings)
+    credentials = faust_credentials(settings)
     if credentials is not None:
         options["broker_credentials"] = credentials
     return options
-
-
-def _credentials(settings: Settings) -> Any:
-    if not settings.kafka_sasl_mechanism:
-        return None
-    password = settings.kafka_sasl_password
-    return faust.SASLCredentials(
-        username=settings.kafka_sasl_username,
-        password=password.get_secret_value() if password else None,
-        mechanism=settings.kafka_sasl_mechanism,
-        ssl_context=_ssl_context(settings) if "SSL" in settings.kafka_security_protocol
-        else None)
-
-
-def _ssl_context(settings: Settings) -> Any:
-    import ssl
-
-    cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
-    return ssl.create_default_context(cafile=cafile)
 
 
 class Pipeline:

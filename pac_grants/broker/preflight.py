@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
-from pac_grants.broker.topics import bootstrap_servers
+from pac_grants.broker.kafka_options import client_options
 from pac_grants.logging_setup import Redactor, secret_values
 from pac_grants.settings import Settings
 
@@ -31,26 +30,10 @@ class _Reasons(logging.Handler):
         self.lines.append(record.getMessage().splitlines()[0] if record.msg else "")
 
 
-def aiokafka_options(settings: Settings) -> dict[str, Any]:
-    options: dict[str, Any] = {"bootstrap_servers": bootstrap_servers(settings.broker_url),
-                               "security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_sasl_mechanism:
-        password = settings.kafka_sasl_password
-        options |= {"sasl_mechanism": settings.kafka_sasl_mechanism,
-                    "sasl_plain_username": settings.kafka_sasl_username,
-                    "sasl_plain_password": password.get_secret_value() if password else None}
-    if "SSL" in settings.kafka_security_protocol:
-        import ssl
-
-        cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
-        options["ssl_context"] = ssl.create_default_context(cafile=cafile)
-    return options
-
-
 async def _connect(settings: Settings) -> None:
     from aiokafka.client import AIOKafkaClient
 
-    client = AIOKafkaClient(**aiokafka_options(settings), request_timeout_ms=10_000)
+    client = AIOKafkaClient(**client_options(settings), request_timeout_ms=10_000)
     try:
         await client.bootstrap()
     finally:
