@@ -15,6 +15,7 @@ client (``repr`` hides it).
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,8 @@ from pac_grants.settings import Settings
 
 
 class KafkaSecurityError(ValueError):
-    """The TLS settings cannot be used (a CA file without a certificate); one line."""
+    """The TLS settings cannot be used (a CA file without a certificate, a broker
+    certificate it does not verify); ``str()`` is one line."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,32 @@ def client_options(settings: Settings) -> dict[str, Any]:
     if sec.tls:
         options["ssl_context"] = sec.ssl_context()
     return options
+
+
+def check_tls(settings: Settings, timeout: float = 5.0) -> None:
+    """Fail at once, in one line, when the broker's certificate is not trusted.
+
+    Kafka clients retry a refused handshake until their bootstrap timeout (30 s) and
+    then report a timeout without the reason; a certificate that the CA does not verify
+    does not heal by retrying, so the commands and the worker check it first. A broker
+    that does not answer is left to the clients' own retries.
+    """
+    sec = security(settings)
+    context = sec.ssl_context()
+    if context is None:
+        return
+    for server in bootstrap_servers(settings.broker_url):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout) as raw, \
+                    context.wrap_socket(raw, server_hostname=host):
+                return
+        except ssl.SSLCertVerificationError as exc:
+            raise KafkaSecurityError(
+                f"Kafka: TLS to {server}: certificate not trusted: {exc.verify_message} "
+                f"(PAC_KAFKA_SSL_CAFILE: {sec.cafile or 'unset, the system CAs'})") from None
+        except (OSError, ValueError):  # not answering (yet): the client will retry
+            continue
 
 
 def faust_credentials(settings: Settings) -> Any:

@@ -3,7 +3,9 @@
 Faust reports a refused SASL login as a traceback after its own retries. The worker
 first connects once with aiokafka and the same settings: a refused login fails at once
 with aiokafka's reason (never the password: the line goes through the redactor); a
-broker that does not answer is retried for ``timeout`` seconds, then reported.
+broker that does not answer is retried for ``timeout`` seconds, then reported. With TLS,
+a broker certificate that ``PAC_KAFKA_SSL_CAFILE`` does not verify fails at once too
+(:func:`pac_grants.broker.kafka_options.check_tls`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import logging
 import time
 
-from pac_grants.broker.kafka_options import client_options
+from pac_grants.broker.kafka_options import KafkaSecurityError, check_tls, client_options
 from pac_grants.logging_setup import Redactor, secret_values
 from pac_grants.settings import Settings
 
@@ -43,6 +45,10 @@ async def _connect(settings: Settings) -> None:
 def check_broker(settings: Settings, timeout: float = 30.0) -> None:
     """Return once the broker accepts a connection; else :class:`BrokerUnavailable`."""
     redact = Redactor(secret_values(settings))
+    try:
+        check_tls(settings)
+    except KafkaSecurityError as exc:
+        raise BrokerUnavailable(redact(str(exc))) from None
     reasons = _Reasons()
     logger = logging.getLogger("aiokafka")
     logger.addHandler(reasons)

@@ -8,7 +8,7 @@ Logical names (``communes``, ``cycles``, ``assessments``, ``disbursements``,
 
 from __future__ import annotations
 
-from pac_grants.broker.kafka_options import client_options
+from pac_grants.broker.kafka_options import check_tls, client_options
 from pac_grants.settings import Settings
 
 INPUTS = ("communes", "cycles", "assessments", "disbursements")
@@ -40,6 +40,7 @@ def create_topics(settings: Settings, partitions: int = 4, replication: int = 1)
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
+    check_tls(settings)
     admin = KafkaAdminClient(**client_options(settings), client_id="pac-grants-admin")
     try:
         existing = set(admin.list_topics())

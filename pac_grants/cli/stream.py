@@ -36,8 +36,12 @@ def _settings() -> Any:
 def _kafka_errors() -> Iterator[None]:
     from kafka.errors import KafkaError
 
+    from pac_grants.broker.kafka_options import KafkaSecurityError
+
     try:
         yield
+    except KafkaSecurityError as exc:  # a CA that does not verify the broker
+        raise StreamCommandError(str(exc)) from None
     except KafkaError as exc:
         raise StreamCommandError(f"Kafka: {type(exc).__name__}: {exc}".split("\n")[0]) from None
 
