@@ -98,7 +98,8 @@ class Pipeline:
         through: ``take_events`` acks the batch on the way out (streams/commit.py).
         """
         messages = [Message(e.message.topic, e.message.partition, e.message.offset,
-                            e.message.key, e.message.value) for e in events]
+                            e.message.key, e.message.value, e.message.timestamp)
+                    for e in events]
         loop = asyncio.get_running_loop()
         with self.stage("batch"):
             future = loop.run_in_executor(self.executor, self.committer.run, messages)
