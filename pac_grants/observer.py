@@ -82,12 +82,27 @@ class Observer:
         seconds: float,
     ) -> None:
         """A window's allocation was (re)computed; amounts in MAD (rules.md s4)."""
-        labels = {"cycle": str(cycle), "window": window}
-        self.metrics.pool_mad.labels(**labels).set(float(pool))
-        self.metrics.allocated_mad.labels(**labels).set(float(allocated))
-        self.metrics.unallocated_mad.labels(**labels).set(float(unallocated))
-        self.metrics.eligible_communes.labels(**labels).set(eligible)
+        self.money(cycle, window, pool, allocated, unallocated, eligible)
         self.metrics.allocation_seconds.observe(seconds)
+
+    def money(
+        self,
+        cycle: int | str,
+        window: str,
+        pool: Amount,
+        allocated: Amount | None = None,
+        unallocated: Amount | None = None,
+        eligible: int | None = None,
+    ) -> None:
+        """Set a window's money gauges (MAD); those given as ``None`` are left as they
+        are (at start the ledger knows an open cycle's pool, not its provisional split)."""
+        labels = {"cycle": str(cycle), "window": window}
+        gauges = ((self.metrics.pool_mad, pool), (self.metrics.allocated_mad, allocated),
+                  (self.metrics.unallocated_mad, unallocated),
+                  (self.metrics.eligible_communes, eligible))
+        for gauge, amount in gauges:
+            if amount is not None:
+                gauge.labels(**labels).set(float(amount))
 
     def lag(self, topic: str, partition: int, messages: int) -> None:
         """Consumer lag of one assigned partition: high watermark minus position."""
