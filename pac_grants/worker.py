@@ -42,15 +42,15 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     except BrokerUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     metrics = Metrics.create()
+    observer = Observer(metrics)
+    app = create_app(settings, ledger, observer)
+    install(app, ledger, observer, settings.ledger_verify_interval)  # money gauges first
     try:
         server, _thread = serve(metrics, settings.metrics_port, addr=settings.metrics_addr)
     except OSError as exc:
         raise click.ClickException(
             f"PAC_METRICS_ADDR/PORT {settings.metrics_addr}:{settings.metrics_port}: {exc}"
         ) from None
-    observer = Observer(metrics)
-    app = create_app(settings, ledger, observer)
-    install(app, ledger, observer, settings.ledger_verify_interval)
     # JSON: keep configure()'s handler as the only one (Faust would install its colored
     # text handler); its filter masks the settings' secrets like _Mask does for text.
     worker = _worker_class(settings)(app, loglevel=loglevel.upper(), quiet=True,
