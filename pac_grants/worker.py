@@ -1,8 +1,9 @@
 """Running the stream worker: migrations, metrics endpoint, then the Faust worker.
 
 ``pac-grants worker`` (interfaces.md) and the demo's child process both come here. The
-database is upgraded first (an empty database just works), ``/metrics`` is served on
-``PAC_METRICS_ADDR``:``PAC_METRICS_PORT`` (0: a free port, logged), and Faust runs the app
+database is upgraded first (an empty database just works), the money gauges are
+restored from the ledger, ``/metrics`` is served on ``PAC_METRICS_ADDR``:``PAC_METRICS_PORT``
+(0: a free port, logged; never before the gauges are restored), and Faust runs the app
 of ``streams.app.create_app`` until SIGTERM/SIGINT, with the lag and ledger checks of
 :mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
 clients' too) goes through :func:`pac_grants.logging_setup.configure`'s JSON handler.

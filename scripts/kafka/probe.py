@@ -1,9 +1,9 @@
 """Do the listeners of the scripts/services broker answer a real metadata request?
 
-Used by ``scripts/services`` to wait for the broker (docs/reliability.md: check a broker
-answers before tests start). A TCP connect is not enough: a JVM listens long before the
-KRaft controller has elected itself and the broker has registered. So this asks for the
-topic list on the plain listener and on each listener named: SASL_PLAINTEXT, SSL and
+Used by ``scripts/services`` to wait until every listener of the broker answers before
+tests start. A TCP connect is not enough: a JVM listens long before the KRaft
+controller has elected itself and the broker has registered. So this asks for the topic
+list on the plain listener and on each listener named: SASL_PLAINTEXT, SSL and
 SASL_SSL (the TLS ones verify the broker's certificate against ``--cafile``).
 
 usage: probe.py HOST:PORT [--sasl H:P] [--ssl H:P] [--sasl-ssl H:P]
