@@ -1,4 +1,5 @@
-"""The worker's periodic self-checks: consumer lag and ledger verification.
+"""The worker's self-checks (consumer lag, ledger verification) and its money gauges at
+start.
 
 operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
 ``pac_ledger_verify_ok`` feed two alerts (lag high, ledger verification failed), so
@@ -10,6 +11,11 @@ the worker measures them itself instead of leaving them to an outside exporter.
 * Verification (ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
   so it runs in a thread, once at start and then every ``PAC_LEDGER_VERIFY_INTERVAL``
   seconds, and the event loop keeps consuming meanwhile.
+* The money gauges (``pac_pool_mad`` and its siblings) are set by each allocation the
+  worker computes; a restarted worker with no new input would have none until an event
+  touched a cycle. So they are restored from the ledger (``Ledger.summary()``) before
+  the first batch: a closed cycle's four gauges, an open cycle's pool (its provisional
+  split is not in the ledger; its next computation sets it).
 
 The functions take plain objects so unit tests drive them with fakes; :func:`install`
 wires them to a Faust app.
@@ -19,8 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from fractions import Fraction
 from typing import Any, Protocol
 
+from pac_grants import money
 from pac_grants.errors import first_line
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
@@ -84,9 +92,40 @@ def verify_ledger(ledger: Ledger, observer: Observer) -> bool | None:
     return report.ok
 
 
+def restore_money(ledger: Ledger, observer: Observer) -> int:
+    """Set the money gauges from the ledger; return the number of windows restored.
+
+    Read once, before the agents start, so that no computation of a batch can be
+    overwritten by an older read. A ledger that cannot be read restores nothing (the
+    worker then fails on its first batch, with the reason).
+    """
+    try:
+        cycles = ledger.summary()
+    except Exception as exc:  # the database is unreachable or refuses
+        log.warning("money gauges not restored: %s", (str(exc).splitlines() or [""])[0])
+        return 0
+    restored = 0
+    for cycle in cycles:
+        closed = cycle.status == "closed"
+        for w in cycle.windows:
+            observer.money(cycle.cycle, w.window, _mad(w.pool),
+                           _mad(w.allocated) if closed else None,
+                           _mad(w.unallocated) if closed else None,
+                           w.eligible if closed else None)
+            restored += 1
+    return restored
+
+
+def _mad(centimes: int) -> Fraction:
+    """The ledger's centimes as the MAD the gauges hold (exact until the float)."""
+    return Fraction(centimes, money.CENTIMES)
+
+
 def install(app: Any, ledger: Ledger, observer: Observer, verify_interval: float) -> None:
-    """Register the lag timer and the ledger verification (at start, then periodically)
-    on a Faust app."""
+    """Restore the money gauges now; register the lag timer and the ledger verification
+    (at start, then periodically) on a Faust app."""
+    restored = restore_money(ledger, observer)
+    log.info("money gauges restored from the ledger for %d windows", restored)
 
     async def verify() -> None:
         await asyncio.get_running_loop().run_in_executor(None, verify_ledger, ledger, observer)

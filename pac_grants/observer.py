@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -60,16 +59,17 @@ class Observer:
                 self.metrics.ledger_transactions.labels(kind=kind).inc(count)
         self.metrics.ledger_write_seconds.observe(seconds)
 
-    def event_committed(self, occurred_at: datetime) -> None:
-        """An event's effect is in the ledger: end-to-end age and liveness.
+    def event_committed(self, record_timestamp: float | None) -> None:
+        """An event's effect is in the ledger: pipeline latency and liveness.
 
-        A naive ``occurred_at`` is read as UTC (events.md timestamps are UTC); a clock
-        skew that puts it in the future counts as zero age rather than a negative one.
+        The latency runs from the Kafka record's timestamp (Unix seconds), not from the
+        event's ``occurred_at``: that is a business time, possibly years old, which
+        says nothing about the pipeline. A record without a timestamp counts for
+        liveness only; a producer clock ahead of ours counts as zero, not negative.
         """
         now = self._clock()
-        if occurred_at.tzinfo is None:
-            occurred_at = occurred_at.replace(tzinfo=UTC)
-        self.metrics.event_age_seconds.observe(max(0.0, now - occurred_at.timestamp()))
+        if record_timestamp is not None:
+            self.metrics.event_age_seconds.observe(max(0.0, now - record_timestamp))
         self.metrics.last_processed_timestamp_seconds.set(now)
 
     def allocation_computed(
@@ -83,12 +83,27 @@ class Observer:
         seconds: float,
     ) -> None:
         """A window's allocation was (re)computed; amounts in MAD (rules.md s4)."""
-        labels = {"cycle": str(cycle), "window": window}
-        self.metrics.pool_mad.labels(**labels).set(float(pool))
-        self.metrics.allocated_mad.labels(**labels).set(float(allocated))
-        self.metrics.unallocated_mad.labels(**labels).set(float(unallocated))
-        self.metrics.eligible_communes.labels(**labels).set(eligible)
+        self.money(cycle, window, pool, allocated, unallocated, eligible)
         self.metrics.allocation_seconds.observe(seconds)
+
+    def money(
+        self,
+        cycle: int | str,
+        window: str,
+        pool: Amount,
+        allocated: Amount | None = None,
+        unallocated: Amount | None = None,
+        eligible: int | None = None,
+    ) -> None:
+        """Set a window's money gauges (MAD); those given as ``None`` are left as they
+        are (at start the ledger knows an open cycle's pool, not its provisional split)."""
+        labels = {"cycle": str(cycle), "window": window}
+        gauges = ((self.metrics.pool_mad, pool), (self.metrics.allocated_mad, allocated),
+                  (self.metrics.unallocated_mad, unallocated),
+                  (self.metrics.eligible_communes, eligible))
+        for gauge, amount in gauges:
+            if amount is not None:
+                gauge.labels(**labels).set(float(amount))
 
     def lag(self, topic: str, partition: int, messages: int) -> None:
         """Consumer lag of one assigned partition: high watermark minus position."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -50,7 +49,7 @@ class Settings(BaseSettings):
     ) = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
-    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_cafile: FilePath | None = None
 
     @field_validator("broker_url", "database_url")
     @classmethod
@@ -58,6 +57,23 @@ class Settings(BaseSettings):
         if not _URL.match(value):
             raise ValueError("expected a URL such as scheme://host:port")
         return value
+
+    @model_validator(mode="after")
+    def _kafka_security_is_consistent(self) -> Settings:
+        """SASL settings only with a SASL protocol, a CA file only with TLS: a CA file
+        beside ``PLAINTEXT`` would otherwise be ignored and the user believe in TLS."""
+        protocol = self.kafka_security_protocol
+        sasl = protocol.startswith("SASL_")
+        if sasl and not self.kafka_sasl_mechanism:
+            raise ValueError(f"PAC_KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                             "PAC_KAFKA_SASL_MECHANISM")
+        if self.kafka_sasl_mechanism and not sasl:
+            raise ValueError("PAC_KAFKA_SASL_MECHANISM needs PAC_KAFKA_SECURITY_PROTOCOL "
+                             f"SASL_PLAINTEXT or SASL_SSL (it is {protocol})")
+        if self.kafka_ssl_cafile and protocol not in ("SSL", "SASL_SSL"):
+            raise ValueError("PAC_KAFKA_SSL_CAFILE needs PAC_KAFKA_SECURITY_PROTOCOL SSL or "
+                             f"SASL_SSL (it is {protocol})")
+        return self
 
 
 def load_settings() -> Settings:
@@ -72,8 +88,10 @@ def describe(exc: ValidationError) -> str:
     """One line naming each bad variable and what is wrong (the value is never echoed)."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else "?"
-        parts.append(f"PAC_{field.upper()}: {error['msg']}")
+        if not error["loc"]:  # a check across fields: its message names them
+            parts.append(error["msg"].removeprefix("Value error, "))
+            continue
+        parts.append(f"PAC_{str(error['loc'][0]).upper()}: {error['msg']}")
     return "invalid settings: " + "; ".join(parts)
 
 

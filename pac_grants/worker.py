@@ -2,9 +2,10 @@
 
 ``pac-grants worker`` (docs/cli.md) and the demo's child process both come here. Each
 step is one function; a step that cannot start raises :class:`StartError` (one line,
-the CLI exits 1), so runtime code never raises command-line exceptions. Faust runs the
-app of :func:`streams.app.create_app` until SIGTERM/SIGINT, with the lag and ledger checks
-of :mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
+the CLI exits 1), so runtime code never raises command-line exceptions. The money gauges
+are restored from the ledger before ``/metrics`` is served. Faust runs the app of
+:func:`streams.app.create_app` until SIGTERM/SIGINT, with the lag and ledger checks of
+:mod:`pac_grants.health`. ``PAC_LOG_FORMAT=json``: every line (Faust's and the Kafka
 clients' too) goes through :func:`pac_grants.logging_setup.configure`'s JSON handler.
 """
 
@@ -41,11 +42,12 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     ledger = open_ledger(settings)
     try:
         reach_broker(settings)
-        metrics, server = serve_metrics(settings)
+        metrics = Metrics.create()
+        observer = Observer(metrics)
+        app = create_app(settings, ledger, observer)
+        install(app, ledger, observer, settings.ledger_verify_interval)  # gauges first
+        server = serve_metrics(settings, metrics)
         try:
-            observer = Observer(metrics)
-            app = create_app(settings, ledger, observer)
-            install(app, ledger, observer, settings.ledger_verify_interval)
             where = f"http://{settings.metrics_addr}:{server.server_port}/metrics"
             log.info("metrics on %s", where)
             print(f"pac-grants worker: metrics on {where}", flush=True)
@@ -86,14 +88,13 @@ def reach_broker(settings: Settings) -> None:
         raise StartError(str(exc)) from None
 
 
-def serve_metrics(settings: Settings) -> tuple[Metrics, WSGIServer]:
-    metrics = Metrics.create()
+def serve_metrics(settings: Settings, metrics: Metrics) -> WSGIServer:
     try:
         server, _thread = serve(metrics, settings.metrics_port, addr=settings.metrics_addr)
     except OSError as exc:
         raise StartError(f"PAC_METRICS_ADDR/PORT {settings.metrics_addr}:"
                          f"{settings.metrics_port}: {exc.strerror or first_line(exc)}") from None
-    return metrics, server
+    return server
 
 
 class _Mask(logging.Filter):

@@ -28,6 +28,7 @@ from typing import Any
 
 import faust
 
+from pac_grants.broker.kafka_options import faust_credentials
 from pac_grants.broker.topics import INPUTS, OUTPUTS, topic_name
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
@@ -60,29 +61,10 @@ def app_options(settings: Settings) -> dict[str, Any]:
         # run (nothing in it is state: the state is in the database).
         "datadir": str(Path(tempfile.gettempdir()) / "pac-grants-faust"),
     }
-    credentials = _credentials(settings)
+    credentials = faust_credentials(settings)
     if credentials is not None:
         options["broker_credentials"] = credentials
     return options
-
-
-def _credentials(settings: Settings) -> Any:
-    if not settings.kafka_sasl_mechanism:
-        return None
-    password = settings.kafka_sasl_password
-    return faust.SASLCredentials(
-        username=settings.kafka_sasl_username,
-        password=password.get_secret_value() if password else None,
-        mechanism=settings.kafka_sasl_mechanism,
-        ssl_context=_ssl_context(settings) if "SSL" in settings.kafka_security_protocol
-        else None)
-
-
-def _ssl_context(settings: Settings) -> Any:
-    import ssl
-
-    cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
-    return ssl.create_default_context(cafile=cafile)
 
 
 class Pipeline:
@@ -118,7 +100,8 @@ class Pipeline:
         through: ``take_events`` acks the batch on the way out (streams/commit.py).
         """
         messages = [Message(e.message.topic, e.message.partition, e.message.offset,
-                            e.message.key, e.message.value) for e in events]
+                            e.message.key, e.message.value, e.message.timestamp)
+                    for e in events]
         loop = asyncio.get_running_loop()
         with self.stage("batch"):
             future = loop.run_in_executor(self.executor, self.committer.run, messages)

@@ -151,7 +151,7 @@ class BatchHandler:
         if verdict == Verdict.DUPLICATE:
             ctx.outcome.duplicates += 1
         else:
-            ctx.outcome.committed_events.append(event.occurred_at)
+            ctx.outcome.committed_events.append(message.timestamp)
         ctx.cache.mark(event.event_id, message.topic)
 
     def _reject(self, ctx: BatchContext, message: Message, rejection: Rejection) -> None:

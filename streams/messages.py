@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -19,6 +18,9 @@ class Message:
     offset: int
     key: bytes | None
     value: bytes | None
+    #: The Kafka record's timestamp, Unix seconds (CreateTime: when the producer sent
+    #: it, or LogAppendTime); ``pac_event_age_seconds`` measures from it to the commit.
+    timestamp: float | None = None
 
 
 @dataclass
@@ -35,7 +37,7 @@ class BatchOutcome:
     duplicates: int = 0  # same event_id, same payment_ref, same revision and content
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (topic, code)
     ledger_kinds: Counter[str] = field(default_factory=Counter)
-    committed_events: list[datetime] = field(default_factory=list)  # occurred_at
+    committed_events: list[float | None] = field(default_factory=list)  # record timestamps
     #: (cycle, window, pool, allocated, unallocated, eligible, seconds) per recomputation
     provisional: set[int] = field(default_factory=set)  # open cycles left to the timer
     allocations: list[tuple[int, str, int, int, int, int, float]] = field(default_factory=list)

@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 SERVICES = REPO / "scripts" / "services"
 _EXPORT = re.compile(r"^export (PAC_[A-Z_]+)=(\S+)$")
 _NAMES = (
-    "PAC_BROKER_URL", "PAC_SASL_BROKER_URL", "PAC_DATABASE_URL", "PAC_WRITER_DATABASE_URL",
+    "PAC_BROKER_URL", "PAC_SASL_BROKER_URL", "PAC_SSL_BROKER_URL", "PAC_SASL_SSL_BROKER_URL",
+    "PAC_SERVICES_CA_FILE", "PAC_DATABASE_URL", "PAC_WRITER_DATABASE_URL",
 )
 
 
@@ -52,7 +53,8 @@ def _services_up() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def services_env() -> dict[str, str]:
-    """The four service URLs: from the environment when all are set, else from ``up``."""
+    """The service URLs and the broker's CA file: from the environment when all are set,
+    else from ``up`` (which also restarts a broker that lacks its TLS listeners)."""
     if all(os.environ.get(name) for name in _NAMES):
         return {name: os.environ[name] for name in _NAMES}
     found = _services_up()
@@ -80,6 +82,27 @@ def broker_url(services_env: dict[str, str]) -> str:
 def sasl_broker_url(services_env: dict[str, str]) -> str:
     """Bootstrap ``host:port`` of the SASL_PLAINTEXT listener (user pac / pac-secret)."""
     return _bootstrap(services_env["PAC_SASL_BROKER_URL"])
+
+
+@pytest.fixture(scope="session")
+def ssl_broker_url(services_env: dict[str, str]) -> str:
+    """Bootstrap ``host:port`` of the SSL listener (certificate for 127.0.0.1)."""
+    return _bootstrap(services_env["PAC_SSL_BROKER_URL"])
+
+
+@pytest.fixture(scope="session")
+def sasl_ssl_broker_url(services_env: dict[str, str]) -> str:
+    """Bootstrap ``host:port`` of the SASL_SSL listener (user pac / pac-secret)."""
+    return _bootstrap(services_env["PAC_SASL_SSL_BROKER_URL"])
+
+
+@pytest.fixture(scope="session")
+def services_ca_file(services_env: dict[str, str]) -> Path:
+    """The CA certificate (PEM) that signed the broker's TLS certificate."""
+    path = Path(services_env["PAC_SERVICES_CA_FILE"])
+    if not path.is_file():
+        pytest.fail(f"PAC_SERVICES_CA_FILE {path} is not a file: run scripts/services up")
+    return path
 
 
 @pytest.fixture(scope="session")

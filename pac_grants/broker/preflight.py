@@ -3,7 +3,9 @@
 Faust reports a refused SASL login as a traceback after its own retries. The worker
 first connects once with aiokafka and the same settings: a refused login fails at once
 with aiokafka's reason (never the password: the line goes through the redactor); a
-broker that does not answer is retried for ``timeout`` seconds, then reported.
+broker that does not answer is retried for ``timeout`` seconds, then reported. With TLS,
+a broker certificate that ``PAC_KAFKA_SSL_CAFILE`` does not verify fails at once too
+(:func:`pac_grants.broker.kafka_options.check_tls`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
-from pac_grants.broker.topics import bootstrap_servers
+from pac_grants.broker.kafka_options import KafkaSecurityError, check_tls, client_options
 from pac_grants.errors import first_line
 from pac_grants.logging_setup import Redactor, secret_values
 from pac_grants.settings import Settings
@@ -32,26 +33,10 @@ class _Reasons(logging.Handler):
         self.lines.append(first_line(record.getMessage()))
 
 
-def aiokafka_options(settings: Settings) -> dict[str, Any]:
-    options: dict[str, Any] = {"bootstrap_servers": bootstrap_servers(settings.broker_url),
-                               "security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_sasl_mechanism:
-        password = settings.kafka_sasl_password
-        options |= {"sasl_mechanism": settings.kafka_sasl_mechanism,
-                    "sasl_plain_username": settings.kafka_sasl_username,
-                    "sasl_plain_password": password.get_secret_value() if password else None}
-    if "SSL" in settings.kafka_security_protocol:
-        import ssl
-
-        cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
-        options["ssl_context"] = ssl.create_default_context(cafile=cafile)
-    return options
-
-
 async def _connect(settings: Settings) -> None:
     from aiokafka.client import AIOKafkaClient
 
-    client = AIOKafkaClient(**aiokafka_options(settings), request_timeout_ms=10_000)
+    client = AIOKafkaClient(**client_options(settings), request_timeout_ms=10_000)
     try:
         await client.bootstrap()
     finally:
@@ -61,6 +46,10 @@ async def _connect(settings: Settings) -> None:
 def check_broker(settings: Settings, timeout: float = 30.0) -> None:
     """Return once the broker accepts a connection; else :class:`BrokerUnavailable`."""
     redact = Redactor(secret_values(settings))
+    try:
+        check_tls(settings)
+    except KafkaSecurityError as exc:
+        raise BrokerUnavailable(redact(str(exc))) from None
     reasons = _Reasons()
     logger = logging.getLogger("aiokafka")
     logger.addHandler(reasons)

@@ -16,7 +16,7 @@ from typing import Any
 
 from models.decode import Rejection, decode
 from models.events import CommuneRegistered
-from pac_grants.broker.topics import kafka_python_options
+from pac_grants.broker.kafka_options import check_tls, client_options
 from pac_grants.settings import Settings
 
 #: How long a producer waits for the broker to answer at start (a restarted Kafka takes
@@ -72,7 +72,8 @@ def prepare(logical: str, lines: Iterable[bytes], raw: bool = False
 def producer(settings: Settings) -> Any:
     from kafka import KafkaProducer
 
-    return KafkaProducer(**kafka_python_options(settings), acks="all", linger_ms=5,
+    check_tls(settings)
+    return KafkaProducer(**client_options(settings), acks="all", linger_ms=5,
                          max_request_size=2 * 1024 * 1024, client_id="pac-grants-publish",
                          bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
 

@@ -1,15 +1,14 @@
-"""Topic names and Kafka client options (events.md "topics", interfaces.md "Settings").
+"""Topic names and topic creation (events.md "topics").
 
 Logical names (``communes``, ``cycles``, ``assessments``, ``disbursements``,
 ``allocations``, ``dead-letters``) map to ``{prefix}{name}.v1``; the prefix is
-``PAC_TOPIC_PREFIX`` (default ``pac.``). Security options come from the settings and the
-password is only ever passed to the client, never printed.
+``PAC_TOPIC_PREFIX`` (default ``pac.``). The admin client's connection options come from
+:mod:`pac_grants.broker.kafka_options`, like every other client's.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from pac_grants.broker.kafka_options import check_tls, client_options
 from pac_grants.settings import Settings
 
 INPUTS = ("communes", "cycles", "complaints", "assessments", "disbursements")
@@ -32,28 +31,6 @@ def logical_name(prefix: str, topic: str) -> str | None:
     return None
 
 
-def bootstrap_servers(broker_url: str) -> list[str]:
-    """``kafka://h1:9092;h2:9092`` (Faust style) -> ``["h1:9092", "h2:9092"]``."""
-    rest = broker_url.split("://", 1)[-1]
-    return [part.strip() for part in rest.replace(";", ",").split(",") if part.strip()]
-
-
-def kafka_python_options(settings: Settings) -> dict[str, Any]:
-    """Connection options for kafka-python clients (producer, consumer, admin)."""
-    options: dict[str, Any] = {
-        "bootstrap_servers": bootstrap_servers(settings.broker_url),
-        "security_protocol": settings.kafka_security_protocol,
-    }
-    if settings.kafka_sasl_mechanism:
-        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        options["sasl_plain_username"] = settings.kafka_sasl_username
-        password = settings.kafka_sasl_password
-        options["sasl_plain_password"] = password.get_secret_value() if password else None
-    if settings.kafka_ssl_cafile:
-        options["ssl_cafile"] = str(settings.kafka_ssl_cafile)
-    return options
-
-
 def create_topics(settings: Settings, partitions: int = 4, replication: int = 1) -> list[str]:
     """Create the six topics (idempotent); return the names created now.
 
@@ -63,7 +40,8 @@ def create_topics(settings: Settings, partitions: int = 4, replication: int = 1)
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(**kafka_python_options(settings), client_id="pac-grants-admin")
+    check_tls(settings)
+    admin = KafkaAdminClient(**client_options(settings), client_id="pac-grants-admin")
     try:
         existing = set(admin.list_topics())
         wanted = []

@@ -58,11 +58,12 @@ def translate(exc: BaseException) -> CliError | None:
     """The error line and code of a known exception; None for a bug (left to surface)."""
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+    from pac_grants.broker.kafka_options import KafkaSecurityError
     from pac_grants.ledger import LedgerError
     from pac_grants.settings import SettingsError
 
-    if isinstance(exc, SettingsError | LedgerError):
-        return usage(str(exc))
+    if isinstance(exc, SettingsError | LedgerError | KafkaSecurityError):
+        return usage(str(exc))  # a setting to fix: the database URL, the CA file...
     if isinstance(exc, DBAPIError):
         original = getattr(exc, "orig", None) or exc
         return service(f"database: {first_line(original)}")

@@ -1,15 +1,20 @@
 """The real services of ``scripts/services`` answer as the rest of the suite expects.
 
-operations.md "Real services": a real Kafka broker (KRaft) with a PLAINTEXT listener and
-a SASL_PLAINTEXT one (user ``pac``), and a real PostgreSQL with database ``pac_grants``
-owned by ``pac_grants`` and a ``pac_writer`` role without DDL rights.
+operations.md "Real services": a real Kafka broker (KRaft) with a PLAINTEXT listener, a
+SASL_PLAINTEXT one (user ``pac``), an SSL and a SASL_SSL one (a certificate for
+127.0.0.1 signed by the CA in ``PAC_SERVICES_CA_FILE``), and a real PostgreSQL with
+database ``pac_grants`` owned by ``pac_grants`` and a ``pac_writer`` role without DDL
+rights.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import subprocess
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -102,6 +107,29 @@ def test_sasl_listener_refuses_bad_credentials(
 
     with pytest.raises(SaslAuthenticationFailed):
         asyncio.run(connect())
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_tls_listeners_verify_with_the_services_ca(
+    protocol: str, ssl_broker_url: str, sasl_ssl_broker_url: str, services_ca_file: Path,
+    broker_url: str,
+) -> None:
+    """Both TLS listeners present a certificate that the CA verifies for 127.0.0.1 (the
+    context checks the host name), and carry messages like the plain one."""
+    topic = _new_topic(broker_url)
+    context = ssl.create_default_context(cafile=str(services_ca_file))
+    options: dict[str, Any] = {"bootstrap_servers": ssl_broker_url, "ssl_context": context,
+                               "security_protocol": protocol}
+    if protocol == "SASL_SSL":
+        options |= {"bootstrap_servers": sasl_ssl_broker_url, "sasl_mechanism": "PLAIN",
+                    "sasl_plain_username": SASL_USER, "sasl_plain_password": SASL_PASSWORD}
+    producer = KafkaProducer(acks="all", **options)
+    try:
+        producer.send(topic, value=protocol.encode()).get(timeout=30)
+    finally:
+        producer.close()
+    assert _consume_one(broker_url, topic) == [(None, protocol.encode())]
 
 
 def test_postgres_answers(postgres_url: str) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 import urllib.request
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pac_grants.metrics import Metrics, package_version, serve
+from pac_grants.metrics import AGE_BUCKETS, Metrics, package_version, serve
 from pac_grants.observer import Observer
 
 NOW = 1_700_000_000.0
@@ -59,7 +58,7 @@ def exercise(observer: Observer) -> None:
     with observer.stage("decode"):
         pass
     observer.ledger_written({"allocation": 1}, 0.02)
-    observer.event_committed(datetime.fromtimestamp(NOW - 2, UTC))
+    observer.event_committed(NOW - 2)
     observer.allocation_computed(2021, "standard", 1_500_000_000, 1_499_999_990, 10, 97, 0.05)
     observer.lag(ASSESSMENTS, 3, 42)
     observer.verified(True)
@@ -148,21 +147,30 @@ def test_liveness_starts_with_the_observer(registry: CollectorRegistry) -> None:
     assert registry.get_sample_value("pac_last_processed_timestamp_seconds") == 123.0
 
 
-def test_event_committed_observes_age_and_liveness(
+def test_event_committed_observes_pipeline_latency_and_liveness(
     registry: CollectorRegistry, observer: Observer
 ) -> None:
+    """From the Kafka record's timestamp (seconds) to now; no timestamp: liveness only."""
     observer.metrics.last_processed_timestamp_seconds.set(0)
-    observer.event_committed(datetime.fromtimestamp(NOW, UTC) - timedelta(seconds=2.5))
-    naive = datetime.fromtimestamp(NOW - 7, UTC).replace(tzinfo=None)
-    observer.event_committed(naive)  # read as UTC
-    observer.event_committed(datetime.fromtimestamp(NOW + 60, UTC))  # clock skew: age 0
+    observer.event_committed(NOW - 0.03)
+    observer.event_committed(NOW - 7)
+    observer.event_committed(NOW + 60)  # the producer's clock is ahead: latency 0
+    observer.event_committed(None)
     value = registry.get_sample_value
     assert value("pac_event_age_seconds_count") == 3
-    assert value("pac_event_age_seconds_sum") == pytest.approx(9.5)
-    assert value("pac_event_age_seconds_bucket", {"le": "0.01"}) == 1
-    assert value("pac_event_age_seconds_bucket", {"le": "2.5"}) == 2
+    assert value("pac_event_age_seconds_sum") == pytest.approx(7.03)
+    assert value("pac_event_age_seconds_bucket", {"le": "0.005"}) == 1
+    assert value("pac_event_age_seconds_bucket", {"le": "0.05"}) == 2
     assert value("pac_event_age_seconds_bucket", {"le": "10.0"}) == 3
     assert value("pac_last_processed_timestamp_seconds") == NOW
+
+
+def test_latency_buckets_fit_a_pipeline_that_keeps_up_and_one_that_lags() -> None:
+    """Sub-second resolution where a healthy worker sits (a batch waits up to 0.25 s),
+    and buckets up to a day so that a backlog is not all in ``+Inf``."""
+    assert min(AGE_BUCKETS) <= 0.01 and sum(b <= 1.0 for b in AGE_BUCKETS) >= 7
+    assert max(AGE_BUCKETS) >= 86_400
+    assert list(AGE_BUCKETS) == sorted(AGE_BUCKETS)
 
 
 def test_allocation_computed_sets_the_money_gauges(
