@@ -124,7 +124,20 @@ def _population(value: object) -> int:
     return value
 
 
-Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _no_bidi_controls(value: str) -> str:
+    """Embeddings, overrides and isolates reorder what follows them on screen (a name
+    could show its neighbour's code reversed); a name never needs one (issue 12)."""
+    found = _BIDI_CONTROLS.search(value)
+    if found is not None:
+        raise _invalid(f"U+{ord(found.group()):04X} (a right-to-left override or isolate "
+                       "character) is not allowed in text")
+    return value
+
+
+Text = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_no_bidi_controls)]
 EventId = Annotated[str, BeforeValidator(_event_id)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Day = Annotated[date, BeforeValidator(_day)]
