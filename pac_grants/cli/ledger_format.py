@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from pac_grants.cells import safe
 from pac_grants.ledger.statement import Statement
 from pac_grants.ledger.views import CommuneBalance, CycleSummary
 
@@ -51,7 +52,7 @@ def balances_csv(cycle: int, balances: Sequence[CommuneBalance]) -> str:
     writer.writerow(("cycle", *BALANCE_COLUMNS))
     for balance in balances:
         record = balance.to_json()
-        writer.writerow((cycle, *(record[k] for k in BALANCE_COLUMNS)))
+        writer.writerow((cycle, *(safe(record[k]) for k in BALANCE_COLUMNS)))
     return out.getvalue()
 
 

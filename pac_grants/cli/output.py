@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from pac_grants.cells import safe
 from pac_grants.rules.engine import CycleResult
 
 CSV_COLUMNS = ["window", "code", "name_fr", "name_ar", "eligible", "reasons",
@@ -26,8 +27,8 @@ def render_allocation(result: CycleResult, fmt: str) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(["true" if v is True else "false" if v is False else v for v in row]
-                         for row in allocation_rows(result))
+        writer.writerows([safe("true" if v is True else "false" if v is False else v)
+                          for v in row] for row in allocation_rows(result))
         return out.getvalue()
     return _table(result)
 
