@@ -9,6 +9,7 @@ no data; its script asks for the token once and calls ``/api/v1`` with it. OpenA
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,17 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pac_grants.api import schemas
-from pac_grants.api.auth import bearer_guard
+from pac_grants.api.auth import bearer_guard, check_token
+from pac_grants.api.db import check_schema
+from pac_grants.api.middleware import HeadAsGet
 from pac_grants.api.routes import router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
 from pac_grants.ledger.database import describe_db_error
 from pac_grants.settings import Settings
 
 HERE = Path(__file__).parent
+LOG = logging.getLogger("pac_grants.api")
+UNAVAILABLE = "the ledger's database is unavailable; the server's log has the details"
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": schemas.Problem, "description": "Missing or wrong bearer token.",
           "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
@@ -44,20 +49,27 @@ SECURITY_HEADERS = [
 
 
 def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
-    """The app over ``ledger``; refuses to exist without ``settings.api_token``."""
-    if settings.api_token is None or not settings.api_token.get_secret_value():
-        raise ValueError("PAC_API_TOKEN is not set: the read API never serves without a token")
+    """The app over ``ledger`` (best opened ``read_only=True``).
+
+    Refuses to exist without a token of at least 32 characters (``ValueError``) or when
+    the database is not at this version's schema (``SchemaMissing``): the schema is
+    checked here, once. ``redirect_slashes`` is off: Starlette would build the redirect
+    from the request's ``Host`` header (issue 12), and no client of this API needs it.
+    """
+    guard = bearer_guard(check_token(settings.api_token))
+    check_schema(ledger.engine)
     app = FastAPI(
         title="pac-grants read API", version=version("pac-grants"), docs_url=None, redoc_url=None,
+        redirect_slashes=False,
         description="Read-only access to the PAPC grants ledger for finance teams "
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
     app.state.engine = ledger.engine
-    guard = bearer_guard(settings.api_token)
     app.include_router(router, dependencies=[Security(guard)], responses=ERRORS)
     _add_page(app)
     _add_errors(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     return app
 
 
@@ -81,13 +93,19 @@ def _add_errors(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(LedgerError)
-    def unavailable(_request: Request, exc: LedgerError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+    def unavailable(request: Request, exc: LedgerError) -> JSONResponse:
+        return _unavailable(request, str(exc))
 
     @app.exception_handler(DBAPIError)
-    def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        detail = describe_db_error(app.state.engine, exc)
-        return JSONResponse({"detail": detail}, status_code=503)
+    def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        return _unavailable(request, describe_db_error(app.state.engine, exc))
+
+
+def _unavailable(request: Request, detail: str) -> JSONResponse:
+    """503 with a generic message: the details (database path, user@host) go to the log
+    only (issue 12)."""
+    LOG.error("%s %s: %s", request.method, request.url.path, detail)
+    return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
 
 
 class SecurityHeaders:

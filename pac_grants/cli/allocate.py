@@ -117,6 +117,7 @@ def explain(cycle: int, communes: str | None, assessments: str | None, pools: tu
     worker stored in the database of PAC_DATABASE_URL (the same the ledger was posted from).
     """
     if assessments is None:
+        _refuse_offline_options(communes=communes, pool=pools, ruleset=ruleset)
         result = _from_database(cycle)
         source = "the ledger's inputs"
     else:
@@ -129,6 +130,15 @@ def explain(cycle: int, communes: str | None, assessments: str | None, pools: tu
         click.echo(json.dumps(explanation, ensure_ascii=False, indent=2))
     else:
         click.echo(render_explanation(explanation), nl=False)
+
+
+def _refuse_offline_options(**given: object) -> None:
+    """Without ``--assessments`` the ledger's inputs are used: an offline option would be
+    silently ignored, so it is refused (issue 12)."""
+    named = [f"--{name}" for name, value in given.items() if value]
+    if named:
+        raise UsageProblem(f"{', '.join(named)} only apply with --assessments FILE (offline); "
+                           "without it explain uses the ledger's inputs")
 
 
 def _from_database(cycle: int) -> CycleResult:

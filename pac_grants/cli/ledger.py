@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -134,7 +134,7 @@ def statement(database_url: str | None, code: str, cycle: int | None, fmt: str |
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--cycle", type=int, help="Only this cycle.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", type=click.Path(path_type=Path),
               help="Write to this file (UTF-8) instead of stdout.")
 def export(database_url: str | None, fmt: str, cycle: int | None, output: Path | None) -> None:
     """Every posting with its transaction (CSV) or every transaction (JSON), UTF-8."""
@@ -144,11 +144,22 @@ def export(database_url: str | None, fmt: str, cycle: int | None, output: Path |
         if output is None:
             count = book.export(click.get_text_stream("stdout", encoding="utf-8"), fmt, cycle)
         else:
-            with output.open("w", encoding="utf-8", newline="") as out:
+            with _writable(output) as out:
                 count = book.export(out, fmt, cycle)
     if output is not None:
         click.echo(f"wrote {count} {'rows' if fmt == 'csv' else 'transactions'} to {output}",
                    err=True)
+
+
+@contextmanager
+def _writable(path: Path) -> Iterator[TextIO]:
+    """``path`` open for writing; failing to open or write it is one line naming it and
+    why (issue 12), not a traceback."""
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            yield out
+    except OSError as exc:
+        raise LedgerCommandError(f"--output {path}: {exc.strerror or exc}") from None
 
 
 @ledger.command()

@@ -25,9 +25,10 @@ class Ledger:
         self._accounts: set[str] = set()  # committed accounts (never deleted): skip inserts
 
     @classmethod
-    def from_url(cls, url: str, *, must_exist: bool = False) -> Ledger:
-        """``must_exist``: refuse to create a missing SQLite file (read commands)."""
-        return cls(database.make_engine(url, must_exist=must_exist))
+    def from_url(cls, url: str, *, must_exist: bool = False, read_only: bool = False) -> Ledger:
+        """``must_exist``: refuse to create a missing SQLite file (read commands);
+        ``read_only``: an engine that cannot write (the read API)."""
+        return cls(database.make_engine(url, must_exist=must_exist, read_only=read_only))
 
     @property
     def engine(self) -> Engine:

@@ -18,7 +18,7 @@ from pac_grants.api import create_app
 from pac_grants.ledger import Ledger, Posting, TransactionSpec
 from pac_grants.settings import Settings
 
-TOKEN = "s3cret-token-for-tests"
+TOKEN = "s3cret-token-for-tests-0123456789abcdef"  # at least 32 characters
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 AGADIR, SALE, TIZNIT = "09.001.01.01", "04.441.01.01", "09.271.01.01"
 COMMUNES = [
@@ -87,10 +87,13 @@ def settings(url: str) -> Settings:
 
 
 def client_for(tmp_path: Path, filled: bool = True) -> tuple[TestClient, Ledger]:
+    """A client of the app over a read-only engine (as ``pac-grants api``), and a writable
+    ledger on the same file for the test to add to."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     ledger = Ledger.from_url(url)
     if filled:
         fill(ledger)
     else:
         ledger.upgrade()
-    return TestClient(create_app(settings(url), ledger)), ledger
+    app = create_app(settings(url), Ledger.from_url(url, read_only=True))
+    return TestClient(app), ledger

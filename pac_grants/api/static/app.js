@@ -41,6 +41,9 @@ function el(tag, attrs, ...children) {
   for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
   return node;
 }
+// A name from the events, isolated (issue 12): a right-to-left override inside it can
+// never reorder the codes and amounts around it.
+function name(text, dir) { return el("bdi", dir ? { dir } : {}, text ?? ""); }
 function moneyCell(value) { return el("td", { class: "num", "data-amount": value }, money(value)); }
 function showError(message) { $("status").textContent = message || ""; }
 
@@ -140,8 +143,8 @@ function rowOf(r) {
   const notes = r.eligible ? "eligible" : r.reasons.join(", ") +
     (r.failed_conditions.length ? " (" + r.failed_conditions.join(", ") + ")" : "");
   return el("tr", { "data-code": r.code, class: r.eligible ? "" : "ineligible" },
-    el("td", {}, link), el("td", {}, r.name_fr), el("td", { lang: "ar", dir: "rtl" }, r.name_ar),
-    el("td", {}, r.region), el("td", {}, r.window), el("td", { class: "num" }, r.score ?? "–"),
+    el("td", {}, link), el("td", {}, name(r.name_fr)), el("td", { lang: "ar" }, name(r.name_ar, "rtl")),
+    el("td", {}, name(r.region)), el("td", {}, r.window), el("td", { class: "num" }, r.score ?? "–"),
     el("td", {}, notes), el("td", { class: "cap" }, r.capped ? "capped" : ""),
     moneyCell(r.amount), moneyCell(r.ledger_allocated), moneyCell(r.paid),
     moneyCell(r.outstanding));
@@ -197,8 +200,8 @@ async function openCommune(code) {
 }
 
 function showExplanation(x) {
-  $("detail-title").replaceChildren(x.commune.name_fr + " (" + x.commune.code + ") ",
-    el("span", { lang: "ar", dir: "rtl" }, x.commune.name_ar || ""));
+  $("detail-title").replaceChildren(name(x.commune.name_fr), " (" + x.commune.code + ") ",
+    el("span", { lang: "ar" }, name(x.commune.name_ar, "rtl")));
   $("detail-summary").textContent = x.summary;
   const f = x.formula;
   const facts = [["window", x.window], ["ruleset", x.ruleset.id + " v" + x.ruleset.version],
