@@ -11,6 +11,7 @@ Machine output (JSON, plain CSV, the ledger's commands in ``json``) keeps
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -97,3 +98,17 @@ def _around(formatted: str) -> list[str]:
     match = re.search(r"1\D00", formatted)
     assert match is not None, formatted
     return [formatted[: match.start()], formatted[match.end():]]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]],
+          numeric: Collection[int] = ()) -> str:
+    """Columns padded to their widest cell; the ``numeric`` columns aligned right."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        padded = [c.rjust(w) if i in numeric else c.ljust(w)
+                  for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(padded).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -18,6 +18,8 @@ from typing import Any, TextIO
 import click
 
 from pac_grants.cli import ledger_format
+from pac_grants.cli.lang import lang_option
+from pac_grants.i18n import Lang
 
 FORMATS = click.Choice(["json", "table"])
 ROW_FORMATS = click.Choice(["json", "table", "csv"])
@@ -85,14 +87,15 @@ def ledger() -> None:
 @database_option
 @click.option("--cycle", type=int, help="Only this cycle.")
 @click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
-def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> None:
+@lang_option
+def summary(database_url: str | None, cycle: int | None, fmt: str | None, lang: Lang) -> None:
     """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
     with opened(database_url) as book:
         cycles = book.summary(cycle)
     if (fmt or _default_format()) == "json":
         _emit_json({"cycles": [c.to_json() for c in cycles]})
     else:
-        click.echo(ledger_format.summary_table(cycles))
+        click.echo(ledger_format.summary_table(cycles, lang))
 
 
 @ledger.command()
@@ -101,7 +104,9 @@ def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> Non
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Balances at the end of this date (effective dates), YYYY-MM-DD.")
 @click.option("--format", "fmt", type=ROW_FORMATS, help="Default: table on a terminal, else json.")
-def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: str | None) -> None:
+@lang_option
+def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: str | None,
+             lang: Lang) -> None:
     """Allocated (with adjustments), paid and outstanding of each commune of a cycle."""
     with opened(database_url) as book:
         rows = book.balances(cycle, as_of.date() if as_of else None)
@@ -111,7 +116,7 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
     elif chosen == "csv":
         click.echo(ledger_format.balances_csv(cycle, rows), nl=False)
     else:
-        click.echo(ledger_format.balances_table(rows))
+        click.echo(ledger_format.balances_table(rows, lang))
 
 
 @ledger.command()
@@ -119,14 +124,16 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
 @click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
 @click.option("--cycle", type=int, help="Only this cycle.")
 @click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
-def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None) -> None:
+@lang_option
+def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None,
+              lang: Lang) -> None:
     """A commune's transactions in order, with running balances and reasons."""
     with opened(database_url) as book:
         result = book.statement(code, cycle)
     if (fmt or _default_format()) == "json":
         _emit_json(result.to_json())
     else:
-        click.echo(ledger_format.statement_table(result))
+        click.echo(ledger_format.statement_table(result, lang))
 
 
 @ledger.command()

@@ -44,7 +44,7 @@ def choose(value: str | None) -> Lang:
     """``value`` if it is a language of the catalogs, else ``PAC_LANG``, else French."""
     for candidate in (value, os.environ.get("PAC_LANG")):
         if candidate in LANGS:
-            return candidate  # type: ignore[return-value]
+            return candidate
     return DEFAULT
 
 

@@ -3,6 +3,8 @@ rules the page formats with (the same CLDR data, checked here against Babel)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,12 +35,12 @@ def test_parse_refuses_what_is_not_an_amount(text: str) -> None:
         display.parse(text, "fr")
 
 
-def page_money(centimes: int, rules: dict[str, object]) -> str:
+def page_money(centimes: int, rules: dict[str, Any]) -> str:
     """The page's algorithm (app.js ``money``), transcribed: integer arithmetic only."""
-    before, after = rules["negative" if centimes < 0 else "positive"]  # type: ignore[misc]
+    before, after = rules["negative" if centimes < 0 else "positive"]
     whole, cents = divmod(abs(centimes), 100)
     digits = str(whole)
-    primary, secondary = rules["grouping"]  # type: ignore[misc]
+    primary, secondary = rules["grouping"]
     groups = [digits[-primary:]] if len(digits) > primary else [digits]
     rest = digits[:-primary] if len(digits) > primary else ""
     while rest:
