@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pac_grants.api import schemas
+from pac_grants.api import exports, schemas
 from pac_grants.api.auth import bearer_guard, check_token
 from pac_grants.api.db import check_schema
 from pac_grants.api.middleware import HeadAsGet
@@ -65,7 +65,8 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
     app.state.engine = ledger.engine
-    app.include_router(router, dependencies=[Security(guard)], responses=ERRORS)
+    for routes in (router, exports.router):
+        app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
     _add_page(app)
     _add_errors(app)
     app.add_middleware(SecurityHeaders)

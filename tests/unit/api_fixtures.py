@@ -38,7 +38,7 @@ STORED = {"window": "standard", "pool": 10_000_000, "allocated": 9_000_000,
                "score": 81, "capped": True, "amount": 3_250_000},
               {"code": AGADIR, "eligible": True, "reasons": [], "failed_conditions": [],
                "score": 73, "capped": False, "amount": 5_750_000},
-              {"code": TIZNIT, "eligible": False, "reasons": ["failed_mmc"],
+              {"code": TIZNIT, "eligible": False, "reasons": ["failed_conditions"],
                "failed_conditions": ["MMC3"], "score": None, "capped": False, "amount": 0}]}
 
 

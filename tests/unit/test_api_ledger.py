@@ -152,7 +152,7 @@ def test_allocation_from_the_stored_result(setup: tuple[TestClient, Ledger]) -> 
         "paid": "1234567.89", "outstanding": "4515432.11"}
     assert (rows[SALE]["capped"], rows[SALE]["amount"]) == (True, "3250000.00")
     assert (rows[TIZNIT]["eligible"], rows[TIZNIT]["reasons"], rows[TIZNIT]["amount"],
-            rows[TIZNIT]["ledger_allocated"]) == (False, ["failed_mmc"], "0.00", "0.00")
+            rows[TIZNIT]["ledger_allocated"]) == (False, ["failed_conditions"], "0.00", "0.00")
 
 
 def test_a_cycle_without_allocation_result_is_404(setup: tuple[TestClient, Ledger]) -> None:
