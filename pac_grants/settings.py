@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     #: Proxies whose ``X-Forwarded-For``/``-Proto`` the API trusts (uvicorn's
     #: ``forwarded_allow_ips``: IPs or networks, comma-separated); unset: none.
     api_forwarded_allow_ips: str | None = None
+    #: Serve the public results (``/public``, ``/public/api/v1``) without a token.
+    public_results: bool = False
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
         "PLAINTEXT"
     )

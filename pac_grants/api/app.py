@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Security
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pac_grants.api import exports, schemas
+from pac_grants.api import exports, report_routes, schemas
 from pac_grants.api.auth import bearer_guard, check_token
 from pac_grants.api.db import check_schema
 from pac_grants.api.middleware import HeadAsGet
+from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
 from pac_grants.ledger.database import describe_db_error
@@ -65,23 +64,17 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
     app.state.engine = ledger.engine
-    for routes in (router, exports.router):
+    for routes in (router, exports.router, report_routes.router):
         app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
-    _add_page(app)
+    add_pages(app, settings)
+    _add_health(app)
     _add_errors(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     return app
 
 
-def _add_page(app: FastAPI) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "index.html", {})
-
+def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", response_model=schemas.Health, tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness: no authentication, no data."""
