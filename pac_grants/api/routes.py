@@ -31,11 +31,11 @@ def four_digits(value: object) -> object:
     return value
 
 
-Cycle = Annotated[int, BeforeValidator(four_digits),
-                  Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
-                       openapi_examples={"2021": {"value": 2021}})]
-CycleQuery = Annotated[int | None, BeforeValidator(four_digits),
-                       Query(ge=1900, le=2200, description="Only this cycle.")]
+Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
+                            openapi_examples={"2021": {"value": 2021}}),
+                  BeforeValidator(four_digits)]
+CycleQuery = Annotated[int | None, Query(ge=1900, le=2200, description="Only this cycle."),
+                       BeforeValidator(four_digits)]
 Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,32}$",
                            description="Commune code, e.g. 09.001.01.01.",
                            openapi_examples={"Agadir": {"value": "09.001.01.01"}})]
