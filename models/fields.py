@@ -123,9 +123,23 @@ def _population(value: object) -> int:
     return value
 
 
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _no_bidi_controls(value: str) -> str:
+    """Embeddings, overrides and isolates reorder what follows them on screen (a name
+    could show its neighbour's code reversed); a name never needs one."""
+    found = _BIDI_CONTROLS.search(value)
+    if found is not None:
+        raise _invalid(f"U+{ord(found.group()):04X} (a right-to-left override or isolate "
+                       "character) is not allowed in text")
+    return value
+
+
 # Each type that a custom validator checks states its JSON Schema beside it, so that the
 # published schemas (docs/schemas/, ``pac-grants schema``) say what the validator enforces.
-Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Text = Annotated[StrictStr, Field(min_length=1, max_length=200),
+                 AfterValidator(_no_bidi_controls)]
 CommuneCode = Annotated[StrictStr, Field(min_length=1, max_length=32)]
 EventId = Annotated[str, BeforeValidator(_event_id), WithJsonSchema(
     {"type": "string", "format": "uuid", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-"

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     #: Seconds between the worker's ledger verifications (``pac_ledger_verify_ok``).
     ledger_verify_interval: float = Field(default=60.0, gt=0)
     api_token: SecretStr | None = None
+    #: Proxies whose ``X-Forwarded-For``/``-Proto`` the API trusts (uvicorn's
+    #: ``forwarded_allow_ips``: IPs or networks, comma-separated); unset: none.
+    api_forwarded_allow_ips: str | None = None
+    #: Serve the public results (``/public``, ``/public/api/v1``) without a token.
+    public_results: bool = False
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
         "PLAINTEXT"
     )

@@ -9,25 +9,28 @@ no data; its script asks for the token once and calls ``/api/v1`` with it. OpenA
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Security
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pac_grants.api import schemas
-from pac_grants.api.auth import bearer_guard
+from pac_grants.api import exports, report_routes, schemas
+from pac_grants.api.auth import bearer_guard, check_token
+from pac_grants.api.middleware import HeadAsGet
+from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
 from pac_grants.api.simulation import router as simulation_router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
 from pac_grants.settings import Settings
 
 HERE = Path(__file__).parent
+LOG = logging.getLogger("pac_grants.api")
+UNAVAILABLE = "the ledger's database is unavailable; the server's log has the details"
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": schemas.Problem, "description": "Missing or wrong bearer token.",
           "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
@@ -44,32 +47,33 @@ SECURITY_HEADERS = [
 
 
 def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
-    """The app over ``ledger``; refuses to exist without ``settings.api_token``."""
-    if settings.api_token is None or not settings.api_token.get_secret_value():
-        raise ValueError("PAC_API_TOKEN is not set: the read API never serves without a token")
+    """The app over ``ledger`` (best opened ``read_only=True``).
+
+    Refuses to exist without a token of at least 32 characters (``ValueError``) or when
+    the database is not at this version's schema (``SchemaMissing``): the schema is
+    checked here, once. ``redirect_slashes`` is off: Starlette would build the redirect
+    from the request's ``Host`` header (issue 12), and no client of this API needs it.
+    """
+    guard = bearer_guard(check_token(settings.api_token))
+    ledger.check_schema()
     app = FastAPI(
         title="pac-grants read API", version=version("pac-grants"), docs_url=None, redoc_url=None,
+        redirect_slashes=False,
         description="Read-only access to the PAPC grants ledger for finance teams "
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
     app.state.ledger = ledger
-    guard = bearer_guard(settings.api_token)
-    app.include_router(router, dependencies=[Security(guard)], responses=ERRORS)
-    app.include_router(simulation_router, dependencies=[Security(guard)], responses=ERRORS)
-    _add_page(app)
+    for routes in (router, exports.router, report_routes.router, simulation_router):
+        app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
+    add_pages(app, settings)
+    _add_health(app)
     _add_errors(app, ledger)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     return app
 
 
-def _add_page(app: FastAPI) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "index.html", {})
-
+def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", response_model=schemas.Health, tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness: no authentication, no data."""
@@ -82,13 +86,19 @@ def _add_errors(app: FastAPI, ledger: Ledger) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(LedgerError)
-    def unavailable(_request: Request, exc: LedgerError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+    def unavailable(request: Request, exc: LedgerError) -> JSONResponse:
+        return _unavailable(request, str(exc))
 
     @app.exception_handler(DBAPIError)
-    def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        detail = ledger.describe(exc)
-        return JSONResponse({"detail": detail}, status_code=503)
+    def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        return _unavailable(request, ledger.describe(exc))
+
+
+def _unavailable(request: Request, detail: str) -> JSONResponse:
+    """503 with a generic message: the details (database path, user@host) go to the log
+    only (issue 12)."""
+    LOG.error("%s %s: %s", request.method, request.url.path, detail)
+    return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
 
 
 class SecurityHeaders:

@@ -19,6 +19,21 @@ SCHEME = HTTPBearer(
     description="The value of PAC_API_TOKEN, sent as `Authorization: Bearer <token>`.",
 )
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+#: A token a person could guess or type is refused at start (issue 12); 32 characters of
+#: ``openssl rand -hex 24`` (48) or of a password manager are out of reach.
+MIN_TOKEN_LENGTH = 32
+
+
+def check_token(token: SecretStr | None) -> SecretStr:
+    """``token`` if it is set and long enough; else a ``ValueError`` that never shows it."""
+    value = "" if token is None else token.get_secret_value().strip()
+    if not value:
+        raise ValueError("PAC_API_TOKEN is not set: the read API needs a bearer token")
+    if len(value) < MIN_TOKEN_LENGTH:
+        raise ValueError(f"PAC_API_TOKEN must have at least {MIN_TOKEN_LENGTH} characters "
+                         "(e.g. `openssl rand -hex 24`)")
+    assert token is not None
+    return token
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -27,9 +42,7 @@ def unauthorized(detail: str) -> HTTPException:
 
 def bearer_guard(token: SecretStr) -> Callable[[HTTPAuthorizationCredentials | None], None]:
     """A FastAPI dependency accepting only ``Authorization: Bearer <token>``."""
-    expected = token.get_secret_value().encode("utf-8")
-    if not expected:
-        raise ValueError("the API token must not be empty")
+    expected = check_token(token).get_secret_value().encode("utf-8")
 
     def require_token(
         credentials: HTTPAuthorizationCredentials | None = Security(SCHEME),  # noqa: B008

@@ -22,8 +22,20 @@ from pac_grants.api import allocation as allocations
 from pac_grants.api import schemas
 from pac_grants.ledger import Ledger
 
+
+def four_digits(value: object) -> object:
+    """A cycle is written ``2021``: ``2021.0``, ``+2021``, ``02021`` are not cycles (issue
+    12), though Python's ``int()`` would read them as 2021."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}", value):
+        raise ValueError("a cycle is a year of four digits, e.g. 2021")
+    return value
+
+
 Cycle = Annotated[int, Path(ge=1900, le=2200, description="Assessment year, e.g. 2021.",
-                            openapi_examples={"2021": {"value": 2021}})]
+                            openapi_examples={"2021": {"value": 2021}}),
+                  BeforeValidator(four_digits)]
+CycleQuery = Annotated[int | None, Query(ge=1900, le=2200, description="Only this cycle."),
+                       BeforeValidator(four_digits)]
 Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z._-]{1,32}$",
                            description="Commune code, e.g. 09.001.01.01.",
                            openapi_examples={"Agadir": {"value": "09.001.01.01"}})]
@@ -84,7 +96,7 @@ def explanation(cycle: Cycle, code: Code, db: Db) -> dict[str, Any]:
 @router.get("/communes/{code}/statement", response_model=responses.Statement)
 def commune_statement(
     code: Code, db: Db,
-    cycle: Annotated[int | None, Query(ge=1900, le=2200, description="Only this cycle.")] = None,
+    cycle: CycleQuery = None,
 ) -> Statement:
     """The commune's transactions in order, with running balances and reasons."""
     with db.reader() as reader:

@@ -14,7 +14,9 @@ import click
 
 from models.results import cycle_json
 from pac_grants.cli.errors import usage
+from pac_grants.cli.lang import lang_option
 from pac_grants.cli.output import render_allocation, render_explanation
+from pac_grants.i18n import Lang
 from pac_grants.offline import InputError, OfflineRun, bundled_communes_path, run_offline
 from pac_grants.rules.engine import CycleResult, PoolError
 from pac_grants.rules.explain import explain as explain_commune
@@ -85,8 +87,9 @@ def _default_format() -> str:
 @_inputs
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]),
               help="Output format (default: json when stdout is not a terminal).")
+@lang_option
 def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[str, ...],
-             ruleset: str | None, fmt: str | None) -> None:
+             ruleset: str | None, fmt: str | None, lang: Lang) -> None:
     """Offline calculation of a cycle's grants: no broker, no database (rules.md)."""
     run = _run(cycle, communes, assessments, pools, ruleset)
     for held in run.result.held:
@@ -96,7 +99,7 @@ def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[st
     if fmt == "json":
         click.echo(json.dumps(cycle_json(run.result), ensure_ascii=False))
     else:
-        click.echo(render_allocation(run.result, fmt), nl=False)
+        click.echo(render_allocation(run.result, fmt, lang), nl=False)
 
 
 @click.command()
@@ -104,14 +107,16 @@ def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[st
 @click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]),
               help="Output format (default: text on a terminal, else json).")
+@lang_option
 def explain(cycle: int, communes: str | None, assessments: str | None, pools: tuple[str, ...],
-            ruleset: str | None, code: str, fmt: str | None) -> None:
+            ruleset: str | None, code: str, fmt: str | None, lang: Lang) -> None:
     """Why a commune got its amount (rules.md s7), from offline files or the ledger's inputs.
 
     With --assessments the calculation runs on the files; without, on the inputs the
     worker stored in the database of PAC_DATABASE_URL (the same the ledger was posted from).
     """
     if assessments is None:
+        _refuse_offline_options(communes=communes, pool=pools, ruleset=ruleset)
         result = _from_database(cycle)
         source = "the ledger's inputs"
     else:
@@ -123,7 +128,16 @@ def explain(cycle: int, communes: str | None, assessments: str | None, pools: tu
     if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps(explanation, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_explanation(explanation), nl=False)
+        click.echo(render_explanation(explanation, lang), nl=False)
+
+
+def _refuse_offline_options(**given: object) -> None:
+    """Without ``--assessments`` the ledger's inputs are used: an offline option would be
+    silently ignored, so it is refused (issue 12)."""
+    named = [f"--{name}" for name, value in given.items() if value]
+    if named:
+        raise usage(f"{', '.join(named)} only apply with --assessments FILE (offline); "
+                           "without it explain uses the ledger's inputs")
 
 
 def _from_database(cycle: int) -> CycleResult:

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from pac_grants import tables
-from pac_grants.cli.errors import EPILOG, reported, service
+from pac_grants.cli.errors import EPILOG, reported, service, usage
+from pac_grants.cli.lang import lang_option
+from pac_grants.i18n import Lang
 
 FORMATS = click.Choice(["json", "table"])
 ROW_FORMATS = click.Choice(["json", "table", "csv"])
@@ -74,14 +76,15 @@ def ledger() -> None:
 @database_option
 @click.option("--cycle", type=int, help="Only this cycle.")
 @click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
-def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> None:
+@lang_option
+def summary(database_url: str | None, cycle: int | None, fmt: str | None, lang: Lang) -> None:
     """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
     with opened(database_url) as book:
         cycles = book.summary(cycle)
     if (fmt or _default_format()) == "json":
         _emit_json({"cycles": [c.model_dump(mode="json") for c in cycles]})
     else:
-        click.echo(tables.summary_table(cycles))
+        click.echo(tables.summary_table(cycles, lang))
 
 
 @ledger.command()
@@ -90,7 +93,9 @@ def summary(database_url: str | None, cycle: int | None, fmt: str | None) -> Non
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Balances at the end of this date (effective dates), YYYY-MM-DD.")
 @click.option("--format", "fmt", type=ROW_FORMATS, help="Default: table on a terminal, else json.")
-def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: str | None) -> None:
+@lang_option
+def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: str | None,
+             lang: Lang) -> None:
     """Allocated (with adjustments), paid and outstanding of each commune of a cycle."""
     with opened(database_url) as book:
         rows = book.balances(cycle, as_of.date() if as_of else None)
@@ -100,7 +105,7 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
     elif chosen == "csv":
         click.echo(tables.balances_csv(cycle, rows), nl=False)
     else:
-        click.echo(tables.balances_table(rows))
+        click.echo(tables.balances_table(rows, lang))
 
 
 @ledger.command()
@@ -108,14 +113,16 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
 @click.option("--commune", "code", required=True, help="Commune code, e.g. 09.001.01.01.")
 @click.option("--cycle", type=int, help="Only this cycle.")
 @click.option("--format", "fmt", type=FORMATS, help="Default: table on a terminal, else json.")
-def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None) -> None:
+@lang_option
+def statement(database_url: str | None, code: str, cycle: int | None, fmt: str | None,
+              lang: Lang) -> None:
     """A commune's transactions in order, with running balances and reasons."""
     with opened(database_url) as book, book.reader() as reader:
         result = reader.postings.statement(code, cycle)
     if (fmt or _default_format()) == "json":
         _emit_json(result.model_dump(mode="json", exclude={"cycle"}))
     else:
-        click.echo(tables.statement_table(result))
+        click.echo(tables.statement_table(result, lang))
 
 
 @ledger.command()
@@ -123,7 +130,7 @@ def statement(database_url: str | None, code: str, cycle: int | None, fmt: str |
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--cycle", type=int, help="Only this cycle.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", type=click.Path(path_type=Path),
               help="Write to this file (UTF-8) instead of stdout.")
 def export(database_url: str | None, fmt: str, cycle: int | None, output: Path | None) -> None:
     """Every posting with its transaction (CSV) or every transaction (JSON), UTF-8."""
@@ -134,11 +141,22 @@ def export(database_url: str | None, fmt: str, cycle: int | None, output: Path |
             stdout = click.get_text_stream("stdout", encoding="utf-8")
             count = reader.postings.export(stdout, fmt, cycle)
         else:
-            with output.open("w", encoding="utf-8", newline="") as out:
+            with _writable(output) as out:
                 count = reader.postings.export(out, fmt, cycle)
     if output is not None:
         click.echo(f"wrote {count} {'rows' if fmt == 'csv' else 'transactions'} to {output}",
                    err=True)
+
+
+@contextmanager
+def _writable(path: Path) -> Iterator[TextIO]:
+    """``path`` open for writing; failing to open or write it is one line naming it and
+    why, not a traceback."""
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            yield out
+    except OSError as exc:
+        raise usage(f"--output {path}: {exc.strerror or exc}") from None
 
 
 @ledger.command()

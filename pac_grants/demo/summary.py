@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from pac_grants import money
+from models.responses import CommuneBalance
+from pac_grants import display, money
+from pac_grants.display import table
+from pac_grants.i18n import Lang, choose, text
 from pac_grants.ledger import Ledger
 from pac_grants.scenario import Program
 
@@ -19,25 +22,32 @@ Echo = Callable[[str], None]
 TOP = 3
 
 
-def cycles_table(ledger: Ledger, echo: Echo) -> None:
-    echo(f"{'cycle':<6}{'window':<18}{'pool MAD':>16}{'allocated MAD':>16}"
-         f"{'unallocated':>14}{'eligible':>9}  largest grants (MAD)")
+def cycles_table(ledger: Ledger, echo: Echo, lang: Lang | None = None) -> None:
+    """Per cycle and window: pool, allocated, unallocated, eligible and the largest grants,
+    labelled in ``lang`` (default ``PAC_LANG``, else French), money as CLDR writes it."""
+    lang = lang or choose(None)
+    keys = ("cycle", "window", "pool", "allocated", "unallocated", "eligible")
+    rows = []
     for cycle in ledger.summary():
         balances = ledger.balances(cycle.cycle)
         for w in cycle.windows:
             top = sorted((b for b in balances if b.window == w.window),
                          key=lambda b: (-b.allocated, b.code))[:TOP]
-            grants = "; ".join(f"{b.name_fr or b.code} {_mad(b.allocated)}" for b in top)
-            echo(f"{cycle.cycle:<6}{w.window:<18}{_mad(w.pool):>16}{_mad(w.allocated):>16}"
-                 f"{_mad(w.unallocated):>14}{w.eligible if w.eligible is not None else '-':>9}"
-                 f"  {grants}")
+            grants = "; ".join(f"{_name(b, lang)} {_mad(b.allocated, lang)}" for b in top)
+            rows.append((cycle.cycle, w.window, _mad(w.pool, lang), _mad(w.allocated, lang),
+                         _mad(w.unallocated, lang), "-" if w.eligible is None else w.eligible,
+                         grants))
+    headers = [*(text(lang, f"col.{k}") for k in keys), text(lang, "cli.largest")]
+    for line in table(headers, rows, numeric={2, 3, 4, 5}).splitlines():
+        echo(line)
 
 
-def _mad(centimes: int) -> str:
-    """Whole MAD with thousands separators (amounts of the rules are whole dirhams)."""
-    text = money.text(centimes)
-    whole, _, cents = text.partition(".")
-    return f"{int(whole):,}" + ("" if cents in ("", "00") else f".{cents}")
+def _name(balance: CommuneBalance, lang: Lang) -> str:
+    return (balance.name_ar if lang == "ar" else balance.name_fr) or balance.code
+
+
+def _mad(centimes: int, lang: Lang) -> str:
+    return display.money(centimes, lang, currency=False)
 
 
 def offline_check(ledger: Ledger, program: Program) -> tuple[int, list[str]]:

@@ -25,9 +25,10 @@ class Ledger:
         self._schema_checked = False
 
     @classmethod
-    def from_url(cls, url: str, *, must_exist: bool = False) -> Ledger:
-        """``must_exist``: refuse to create a missing SQLite file (read commands)."""
-        return cls(database.make_engine(url, must_exist=must_exist))
+    def from_url(cls, url: str, *, must_exist: bool = False, read_only: bool = False) -> Ledger:
+        """``must_exist``: refuse to create a missing SQLite file (read commands);
+        ``read_only``: an engine that cannot write (the read API)."""
+        return cls(database.make_engine(url, must_exist=must_exist, read_only=read_only))
 
     def upgrade(self) -> None:
         """Apply the migrations up to head (idempotent)."""
@@ -40,6 +41,12 @@ class Ledger:
         counting rows). The calculator itself reads through :meth:`reader` and writes
         through :meth:`unit_of_work` only."""
         return self._engine
+
+    def check_schema(self) -> None:
+        """:class:`SchemaMissing` unless the database is at this version's schema (for a
+        reader that must not migrate, such as the read API)."""
+        database.require_head(self._engine)
+        self._schema_checked = True
 
     def dispose(self) -> None:
         self._engine.dispose()

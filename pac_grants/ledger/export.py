@@ -4,7 +4,9 @@ UTF-8 with French and Arabic commune names intact. The export carries every fiel
 hash covers, so an auditor can recompute the chain from the file alone
 (:func:`pac_grants.ledger.hashing.transaction_hash`). Streamed: one pass, flat memory.
 
-CSV: one row per posting (:data:`CSV_COLUMNS`), transaction fields repeated.
+CSV: one row per posting (:data:`CSV_COLUMNS`), transaction fields repeated; a text cell
+that a spreadsheet would run as a formula starts with an added ``'``
+(:func:`pac_grants.cells.safe`: drop it to recompute the hash).
 JSON: ``{"transactions": [{..., "postings": [{"account", "commune_code", "name_fr",
 "name_ar", "amount"}]}]}``. Money is a decimal string with two decimals.
 """
@@ -20,7 +22,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, select
 
 from models.ledger import COMMUNES
-from pac_grants import money
+from pac_grants import cells, money
 from pac_grants.ledger.hashing import canonical_json, utc_iso
 from pac_grants.ledger.reading import ACCOUNTS, POSTINGS, TX
 
@@ -62,7 +64,7 @@ def write_csv(connection: Connection, out: TextIO, cycle: int | None = None) -> 
     for record in rows(connection, cycle):
         record["cause_event_ids"] = canonical_json(record["cause_event_ids"])
         record["details"] = canonical_json(record["details"])
-        writer.writerow(record)
+        writer.writerow(cells.safe_row(record))
         count += 1
     return count
 

@@ -57,6 +57,11 @@ class CommunesView:
         """code -> (name_fr, name_ar) for the codes the reference table knows."""
         return views.commune_names(self._connect(), codes)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Every commune of the reference table, with its names, region and populations."""
+        query = select(COMMUNES).order_by(COMMUNES.c.code)
+        return [dict(r) for r in self._connect().execute(query).mappings()]
+
     def regions(self) -> dict[str, dict[str, Any]]:
         """code -> names and region, for every commune the reference table knows."""
         c = COMMUNES.c

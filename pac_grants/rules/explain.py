@@ -59,7 +59,7 @@ def _assessment(commune: CommuneResult) -> dict[str, Any] | None:
 
 def _conditions(result: CycleResult, commune: CommuneResult) -> list[dict[str, Any]]:
     given = commune.assessment.conditions if commune.assessment else {}
-    return [{"id": c.id, "label_fr": c.label_fr, "value": given.get(c.id)}
+    return [{"id": c.id, "label_fr": c.label_fr, "label_ar": c.label_ar, "value": given.get(c.id)}
             for c in result.ruleset.conditions]
 
 
@@ -67,7 +67,8 @@ def _indicators(window: WindowResult, commune: CommuneResult) -> list[dict[str, 
     if commune.assessment is None or commune.standing.score is None:
         return []
     points = commune.standing.score.points
-    return [{"id": i.id, "label_fr": i.label_fr, "value": show(commune.assessment.indicators[i.id]),
+    return [{"id": i.id, "label_fr": i.label_fr, "label_ar": i.label_ar, "area": i.area,
+             "value": show(commune.assessment.indicators[i.id]),
              "points": points[i.id], "max_points": i.max_points}
             for i in window.window.indicators]
 

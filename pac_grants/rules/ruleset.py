@@ -48,12 +48,14 @@ class Indicator:
     scoring: Scoring
     area: str | None = None
     label_fr: str | None = None
+    label_ar: str | None = None
 
 
 @dataclass(frozen=True)
 class Condition:
     id: str
     label_fr: str | None = None
+    label_ar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,8 @@ def _conditions(value: object, at: Where) -> tuple[Condition, ...]:
         here = at / str(n)
         keys_of(item, here, required={"id"}, optional={"label_fr", "label_ar", "reference"})
         assert isinstance(item, dict)
-        result.append(Condition(_text(item["id"], here / "id"), item.get("label_fr")))
+        result.append(Condition(_text(item["id"], here / "id"), item.get("label_fr"),
+                                item.get("label_ar")))
     _unique([c.id for c in result], at, "condition")
     return tuple(result)
 
@@ -310,7 +313,7 @@ def _indicator(item: object, at: Where) -> Indicator:
         raise at.error("max_points", "must not be negative")
     scoring = _scoring(item["scoring"], at / "scoring", max_points)
     return Indicator(_text(item["id"], at / "id"), max_points, scoring,
-                     item.get("area"), item.get("label_fr"))
+                     item.get("area"), item.get("label_fr"), item.get("label_ar"))
 
 
 def _scoring(value: object, at: Where, max_points: int) -> Scoring:

@@ -25,7 +25,7 @@ from pac_grants.scenario import Program, generate_program
 from tests.integration.pipeline_support import Worker, cli, publish_phase, wait_processed
 
 SEED = 7301
-TOKEN = "api-integration-token"
+TOKEN = "api-integration-token-0123456789abcdef"  # at least 32 characters
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -71,15 +71,16 @@ def free_port() -> int:
 class ApiServer:
     """``pac-grants api`` as a child process on a free loopback port."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, loglevel: str = "warning",
+                 **env_extra: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {"PAC_DATABASE_URL": database_url, "PAC_API_TOKEN": TOKEN}
+        env = os.environ | {"PAC_DATABASE_URL": database_url, "PAC_API_TOKEN": TOKEN} | env_extra
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from pac_grants.cli import main; main()", "api",
-                 "--port", str(self.port), "--loglevel", "warning"],
+                 "--port", str(self.port), "--loglevel", loglevel],
                 env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait()
 

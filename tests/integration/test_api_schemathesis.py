@@ -7,7 +7,9 @@ bearer token. ``--checks all`` includes ``ignored_auth`` (the same request witho
 token must be refused), ``negative_data_rejection`` (bad parameters: 4xx),
 ``status_code_conformance`` and ``response_schema_conformance`` (every answer is
 documented and matches its schema), ``unsupported_method`` (405 with ``Allow``) and the
-response-time limit. Examples are bounded so that the run stays well under two minutes.
+response-time limit. The public results are switched on (``PAC_PUBLIC_RESULTS=1``) so
+that their routes are tested too. Examples are bounded so that the run stays well under
+two minutes.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, broker_url: str) -> Iterator[ApiServer]:
     url = pipeline_ledger(tmp_path_factory.getbasetemp() / "api-pipeline", broker_url)
-    running = ApiServer(url, tmp_path_factory.mktemp("api-st") / "api.log")
+    running = ApiServer(url, tmp_path_factory.mktemp("api-st") / "api.log",
+                        PAC_PUBLIC_RESULTS="1")
     yield running
     assert running.stop() in (0, -signal.SIGTERM), running.log.read_text()
 
@@ -44,5 +47,7 @@ def test_api_conforms_to_its_openapi(server: ApiServer, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
         stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
-    assert "Tested: 11" in done.stdout  # seven ledger routes, three simulation ones, /healthz
+    # seven data routes, four downloads, two reports, two public routes, three simulation
+    # routes and /healthz
+    assert "Tested: 19" in done.stdout
     assert "No issues found" in done.stdout

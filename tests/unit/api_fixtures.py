@@ -24,7 +24,7 @@ from tests.ledger_support import (
     upsert_communes,
 )
 
-TOKEN = "s3cret-token-for-tests"
+TOKEN = "s3cret-token-for-tests-0123456789abcdef"  # at least 32 characters
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 AGADIR, SALE, TIZNIT = "09.001.01.01", "04.441.01.01", "09.271.01.01"
 COMMUNES = [
@@ -44,7 +44,7 @@ STORED = {"window": "standard", "pool": 10_000_000, "allocated": 9_000_000,
                "score": 81, "capped": True, "amount": 3_250_000},
               {"code": AGADIR, "eligible": True, "reasons": [], "failed_conditions": [],
                "score": 73, "capped": False, "amount": 5_750_000},
-              {"code": TIZNIT, "eligible": False, "reasons": ["failed_mmc"],
+              {"code": TIZNIT, "eligible": False, "reasons": ["failed_conditions"],
                "failed_conditions": ["MMC3"], "score": None, "capped": False, "amount": 0}]}
 
 
@@ -93,10 +93,13 @@ def settings(url: str) -> Settings:
 
 
 def client_for(tmp_path: Path, filled: bool = True) -> tuple[TestClient, Ledger]:
+    """A client of the app over a read-only engine (as ``pac-grants api``), and a writable
+    ledger on the same file for the test to add to."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     ledger = Ledger.from_url(url)
     if filled:
         fill(ledger)
     else:
         ledger.upgrade()
-    return TestClient(create_app(settings(url), ledger)), ledger
+    app = create_app(settings(url), Ledger.from_url(url, read_only=True))
+    return TestClient(app), ledger

@@ -19,7 +19,9 @@ from tests.unit.api_fixtures import AGADIR, AUTH, TOKEN, client_for
 ROUTES = ["/api/v1/cycles", "/api/v1/cycles/2021/balances", "/api/v1/cycles/2021/allocation",
           f"/api/v1/communes/{AGADIR}/statement",
           f"/api/v1/cycles/2021/communes/{AGADIR}/explanation", "/api/v1/dead-letters",
-          "/api/v1/cycles/2021/export.csv"]
+          "/api/v1/cycles/2021/export.csv", "/api/v1/cycles/2021/allocation.xlsx",
+          "/api/v1/cycles/2021/allocation.csv", f"/api/v1/communes/{AGADIR}/statement.xlsx",
+          f"/api/v1/communes/{AGADIR}/statement.csv"]
 
 
 @pytest.fixture

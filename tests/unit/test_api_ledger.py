@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from pac_grants.api import create_app
 from pac_grants.cli import main
-from pac_grants.ledger import Ledger
+from pac_grants.ledger import Ledger, SchemaMissing
 from pac_grants.ledger.reader import read_only
 from tests.ledger_support import upsert_communes
 from tests.unit.api_fixtures import AGADIR, AUTH, SALE, TIZNIT, client_for, settings
@@ -159,7 +159,7 @@ def test_allocation_from_the_stored_result(setup: tuple[TestClient, Ledger]) -> 
         "paid": "1234567.89", "outstanding": "4515432.11"}
     assert (rows[SALE]["capped"], rows[SALE]["amount"]) == (True, "3250000.00")
     assert (rows[TIZNIT]["eligible"], rows[TIZNIT]["reasons"], rows[TIZNIT]["amount"],
-            rows[TIZNIT]["ledger_allocated"]) == (False, ["failed_mmc"], "0.00", "0.00")
+            rows[TIZNIT]["ledger_allocated"]) == (False, ["failed_conditions"], "0.00", "0.00")
 
 
 def test_a_cycle_without_allocation_result_is_404(setup: tuple[TestClient, Ledger]) -> None:
@@ -180,13 +180,11 @@ def test_reads_are_read_only_and_leave_the_connection_writable(tmp_path: Path) -
         ledger.dispose()
 
 
-def test_an_unmigrated_database_is_503_in_one_line(tmp_path: Path) -> None:
+def test_an_unmigrated_database_is_refused_at_start(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     ledger = Ledger.from_url(url)
     try:
-        client = TestClient(create_app(settings(url), ledger))
-        response = client.get("/api/v1/cycles", headers=AUTH)
-        assert response.status_code == 503
-        assert "pac-grants db upgrade" in response.json()["detail"]
+        with pytest.raises(SchemaMissing, match="pac-grants db upgrade"):
+            create_app(settings(url), ledger)
     finally:
         ledger.dispose()

@@ -60,7 +60,10 @@ def test_csv_and_table(tmp_path: Path) -> None:
     assert header.startswith("window,code,name_fr,name_ar")
     assert "الحسيمة" in out and first.startswith("standard,01.051.01.01,Al Hoceima")
     code, out, _ = _allocate(*args, "--format", "table")
-    assert code == 0 and "12,000,000" in out and "capped" in out
+    assert code == 0 and "12\u202f000\u202f000,00" in out and "plafonnée" in out
+    code, out, _ = _allocate(*args, "--format", "table", "--lang", "ar")
+    assert code == 0 and "12.000.000,00" in out and "بلغت السقف" in out
+    assert "الحسيمة" in out  # Arabic names in the Arabic table
 
 
 def test_bad_event_exits_2_with_file_line_and_reason(tmp_path: Path) -> None:
@@ -122,3 +125,21 @@ def test_explain(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["explain", "--cycle", "2019", "--assessments", path,
                                        "--pool", "standard=1", "--commune", "nowhere"])
     assert result.exit_code == 2 and "'nowhere' is not in" in result.stderr
+
+
+def test_explain_in_words_in_french_and_arabic(tmp_path: Path) -> None:
+    fail = raw(assessment(event_id="00000000-0000-4000-8000-999999999999", cycle=2019,
+                          commune_code="06.141.01.0", revision=2, indicators={},
+                          investment_budget_mad=None,
+                          conditions={f"MMC{k}": k != 3 for k in range(1, 8)}))
+    path = _write_2019(tmp_path / "a.jsonl", [fail])
+    args = ["explain", "--cycle", "2019", "--assessments", path, "--pool", "standard=210000000",
+            "--commune", "06.141.01.0", "--format", "text"]
+    french = CliRunner().invoke(main, args).stdout
+    assert "Non éligible pour ce cycle : conditions minimales non remplies" in french
+    assert "condition MMC3 (Programme d'Action de la Commune (PAC) adopté" in french
+    assert "non remplie" in french and "failed_conditions" not in french
+    arabic = CliRunner().invoke(main, [*args, "--lang", "ar"]).stdout
+    assert "غير مؤهلة في هذه الدورة: الشروط الدنيا غير مستوفاة" in arabic
+    assert "برنامج عمل الجماعة مصادق عليه" in arabic and "0,00" in arabic
+    assert CliRunner().invoke(main, args, env={"PAC_LANG": "ar"}).stdout == arabic

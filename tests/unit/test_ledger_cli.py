@@ -51,9 +51,14 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_tables_for_people(url: str) -> None:
     code, out, _ = run("ledger", "summary", "--database-url", url, "--format", "table")
     assert code == 0
-    assert out.splitlines()[2].split() == ["2021", "closed", "standard", "10.00", "7.00", "3.00",
-                                           "0.00", "1", "approved", "0.00", "7.00", "0.00",
-                                           "0.00"]
+    assert out.splitlines()[0].split()[:2] == ["Cycle", "État"]
+    assert out.splitlines()[2].split() == ["2021", "clos", "standard", "10,00", "7,00", "3,00",
+                                           "0,00", "1", "approuvé", "0,00", "7,00", "0,00",
+                                           "0,00"]
+    code, out, _ = run("ledger", "summary", "--database-url", url, "--format", "table",
+                       "--lang", "ar")
+    assert code == 0 and out.splitlines()[0].split()[:2] == ["الدورة", "الحالة"]
+    assert out.splitlines()[2].split()[:4] == ["2021", "مغلقة", "standard", "10,00"]
     code, out, _ = run("ledger", "statement", "--commune", "C1", "--database-url", url,
                        "--format", "table")
     assert "تافراوت" in out and "raison de allocation:2021:standard" in out

@@ -93,3 +93,21 @@ def test_error_names_the_file_and_path() -> None:
     data = _worked()
     data["windows"][0]["indicators"][1]["scoring"] = {"kind": "stars"}
     assert _error(data).startswith("test.yaml: windows.0.indicators.1.scoring.kind")
+
+
+def test_the_sample_rulesets_label_everything_in_french_and_arabic() -> None:
+    from pac_grants.rules.ruleset import (
+        Condition,
+        Indicator,
+        packaged_ids,
+        packaged_ruleset_by_id,
+    )
+
+    for ruleset_id in packaged_ids():
+        ruleset = packaged_ruleset_by_id(ruleset_id)
+        items: list[Condition | Indicator] = [*ruleset.conditions,
+                                              *(i for w in ruleset.windows for i in w.indicators)]
+        assert items
+        for item in items:
+            assert item.label_fr and item.label_ar, (ruleset_id, item.id)
+            assert any("\u0600" <= ch <= "\u06ff" for ch in item.label_ar)
