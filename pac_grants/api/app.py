@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pac_grants.api import schemas
 from pac_grants.api.auth import bearer_guard
+from pac_grants.api.complaints import router as complaints_router
 from pac_grants.api.routes import router
 from pac_grants.api.simulation import router as simulation_router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
@@ -56,6 +57,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     guard = bearer_guard(settings.api_token)
     app.include_router(router, dependencies=[Security(guard)], responses=ERRORS)
     app.include_router(simulation_router, dependencies=[Security(guard)], responses=ERRORS)
+    app.include_router(complaints_router, dependencies=[Security(guard)], responses=ERRORS)
     _add_page(app)
     _add_errors(app, ledger)
     app.add_middleware(SecurityHeaders)
