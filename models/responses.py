@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from models import deadletters
-from models.codes import CycleState, TransactionKind
+from models.codes import ComplaintStatus, CycleState, TransactionKind
 from pac_grants import money
 
 
@@ -150,6 +150,53 @@ class DeadLetter(Response):
 
 class DeadLetters(Response):
     dead_letters: list[DeadLetter]
+
+
+class Complaint(Response):
+    """One complaint of the register (docs/cli.md "ledger complaints")."""
+
+    complaint_id: str
+    cycle: int
+    commune_code: str
+    lodged_on: date
+    subjects: list[str]
+    status: ComplaintStatus
+    decided_on: date | None
+    days_to_decide: int | None  # calendar days from lodged_on to decided_on
+
+
+class SubjectCount(Response):
+    """Complaints naming one condition, indicator or input (a complaint may name several)."""
+
+    subject: str
+    lodged: int
+    upheld: int
+    rejected: int
+    open: int
+    late: int
+
+
+class CycleComplaints(Response):
+    """A cycle's totals; ``late`` complaints are dead letters, not in ``lodged``."""
+
+    cycle: int
+    state: CycleState
+    notified_on: date | None
+    complaint_deadline: date | None
+    lodged: int
+    decided: int
+    upheld: int
+    rejected: int
+    open: int
+    late: int
+    median_days_to_decide: int | float | None  # a half day when the count is even
+    max_days_to_decide: int | None
+    subjects: list[SubjectCount]
+
+
+class ComplaintRegister(Response):
+    complaints: list[Complaint]
+    cycles: list[CycleComplaints]
 
 
 class AllocationRow(Response):

@@ -1,11 +1,12 @@
 """The complaints register (docs/events.md "Complaints").
 
 ``ComplaintLodged``: same id again (no effect, or ``conflicting_revision`` with other
-content), unknown cycle or commune, subjects that are not conditions or indicators of the
-commune's window nor one of :data:`INPUT_SUBJECTS`, the cycle's state (approved:
-``cycle_closed``; not notified: ``cycle_not_notified``), the date (after the deadline:
-``complaint_late``, a dead letter counted in the register's totals). ``ComplaintDecided``:
-unknown complaint, decided again, state, dates. Neither changes an amount by itself: an
+content), unknown cycle or commune, the cycle's state (approved: ``cycle_closed``; not
+notified: ``cycle_not_notified``), the date (after the deadline: ``complaint_late``, a
+dead letter counted in the register's totals), then subjects that are not conditions or
+indicators of the commune's window nor one of :data:`INPUT_SUBJECTS` (like an
+assessment's window check, after the state). ``ComplaintDecided``: decided again,
+unknown complaint, state, dates. Neither changes an amount by itself: an
 upheld complaint names the revision that carries the correction.
 """
 
@@ -45,8 +46,8 @@ def apply_lodged(ctx: BatchContext, event: ComplaintLodged, raw: bytes) -> Outco
         return unknown_cycle(event.cycle)
     if event.commune_code not in ctx.cache.communes():
         return unknown_commune(event.commune_code)
-    refused = (_subjects(ctx, cycle, event) or _lodging_state(cycle, event)
-               or _lodging_dates(cycle, event))
+    refused = (_lodging_state(cycle, event) or _lodging_dates(cycle, event)
+               or _subjects(ctx, cycle, event))
     if refused is not None:
         return refused
     ctx.uow.state.add_complaint(ComplaintRow(
@@ -99,17 +100,20 @@ def _lodging_dates(cycle: CycleRow, event: ComplaintLodged) -> Rejection | None:
 
 
 def apply_decided(ctx: BatchContext, event: ComplaintDecided, raw: bytes) -> Outcome:
+    """Order of checks: decided already (the same content again: no effect; other
+    content: ``conflicting_revision``), then an unknown complaint (or one of another
+    commune or cycle), the state, the dates."""
     known = ctx.uow.state.complaint(event.complaint_id)
-    if known is None or (known.cycle, known.commune_code) != (event.cycle, event.commune_code):
-        return refuse(DeadLetterCode.UNKNOWN_COMPLAINT, f"no complaint {event.complaint_id} "
-                      f"of commune {event.commune_code} in cycle {event.cycle}",
-                      "complaint_id", event.complaint_id)
     digest = assessments.content_digest(raw)
-    if known.decision_digest is not None:
+    if known is not None and known.decision_digest is not None:
         return Verdict.DUPLICATE if known.decision_digest == digest else refuse(
             DeadLetterCode.CONFLICTING_REVISION, f"complaint {event.complaint_id} was already "
             f"decided ({known.outcome} on {known.decided_on})", "complaint_id",
             event.complaint_id)
+    if known is None or (known.cycle, known.commune_code) != (event.cycle, event.commune_code):
+        return refuse(DeadLetterCode.UNKNOWN_COMPLAINT, f"no complaint {event.complaint_id} "
+                      f"of commune {event.commune_code} in cycle {event.cycle}",
+                      "complaint_id", event.complaint_id)
     cycle = ctx.cache.cycle(event.cycle)
     if cycle is not None and cycle.approved:
         return cycle_closed(event.cycle, cycle.closed_on, f"the decision of complaint "

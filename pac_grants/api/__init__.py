@@ -11,6 +11,7 @@
     /cycles/{cycle}/communes/{code}/explanation   rules.md s7
     /communes/{code}/statement[?cycle=]       transactions with running balances
     /dead-letters[?code=&limit=]              most recent first
+    /complaints[?cycle=]                      the complaints register (ledger complaints' shape)
     /cycles/{cycle}/export.csv                the ledger export of the cycle
     /cycles/{cycle}/simulation?variant=ID     the cycle under a variant ruleset (issue 13)
     /cycles/{cycle}/simulation.xlsx?variant=  the same as a workbook

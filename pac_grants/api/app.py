@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pac_grants.api import exports, report_routes, schemas
 from pac_grants.api.auth import bearer_guard, check_token
+from pac_grants.api.complaints import router as complaints_router
 from pac_grants.api.middleware import HeadAsGet
 from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
@@ -63,7 +64,8 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
                     "(ledger.md). Money is a decimal string with two decimals.",
     )
     app.state.ledger = ledger
-    for routes in (router, exports.router, report_routes.router, simulation_router):
+    for routes in (router, exports.router, report_routes.router, simulation_router,
+                   complaints_router):
         app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
     add_pages(app, settings)
     _add_health(app)

@@ -21,6 +21,7 @@ import click
 from pac_grants import tables
 from pac_grants.cli.errors import EPILOG, reported, service, usage
 from pac_grants.cli.lang import lang_option
+from pac_grants.cli.register import register_csv, register_table
 from pac_grants.i18n import Lang
 
 FORMATS = click.Choice(["json", "table"])
@@ -69,7 +70,7 @@ database_option = click.option(
 
 @click.group("ledger", epilog=EPILOG)
 def ledger() -> None:
-    """Read the ledger: summary, balances, statement, export, verify (ledger.md)."""
+    """Read the ledger: summary, balances, statement, complaints, export, verify (ledger.md)."""
 
 
 @ledger.command()
@@ -123,6 +124,24 @@ def statement(database_url: str | None, code: str, cycle: int | None, fmt: str |
         _emit_json(result.model_dump(mode="json", exclude={"cycle"}))
     else:
         click.echo(tables.statement_table(result, lang))
+
+
+@ledger.command()
+@database_option
+@click.option("--cycle", type=int, help="Only this cycle.")
+@click.option("--format", "fmt", type=ROW_FORMATS, help="Default: table on a terminal, else json.")
+def complaints(database_url: str | None, cycle: int | None, fmt: str | None) -> None:
+    """The complaints register: each complaint, and per cycle lodged, decided, open, late
+    (dead letters complaint_late), days to decide, and counts per subject."""
+    with opened(database_url) as book:
+        found = book.complaints(cycle)
+    chosen = fmt or _default_format()
+    if chosen == "json":
+        _emit_json(found.model_dump(mode="json"))
+    elif chosen == "csv":
+        click.echo(register_csv(found), nl=False)
+    else:
+        click.echo(register_table(found))
 
 
 @ledger.command()

@@ -17,9 +17,10 @@ are the package's own (an import-linter contract in CI keeps it so).
         r.postings.export(out, "csv"); r.postings.verify(); r.state.cycle(n)
         r.dead_letters.recent(100); r.results.latest(cycle, window); r.communes.names(codes)
         r.rulesets.all()                 # variants stored for simulations (uow.rulesets.add)
+        r.complaints.register(cycle)     # the complaints register (None: every cycle)
 
 ``ledger.summary()``, ``balances()``, ``balance()``, ``allocated()``, ``verify()``,
-``dead_letters()`` are one-shot reads, each in its own reader.
+``dead_letters()``, ``complaints()`` are one-shot reads, each in its own reader.
 
 ``TransactionSpec(key, kind, cycle, window, postings, cause_event_ids, ruleset_id,
 ruleset_digest, inputs_digest, effective_date, reason, details={})`` is frozen;

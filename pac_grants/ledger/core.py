@@ -9,7 +9,13 @@ from typing import TextIO
 
 from sqlalchemy import Engine
 
-from models.responses import CommuneBalance, CycleSummary, DeadLetter, Statement
+from models.responses import (
+    CommuneBalance,
+    ComplaintRegister,
+    CycleSummary,
+    DeadLetter,
+    Statement,
+)
 from pac_grants.ledger import database
 from pac_grants.ledger.reader import Reader, read_only
 from pac_grants.ledger.unit_of_work import UnitOfWork
@@ -108,6 +114,10 @@ class Ledger:
     def export(self, out: TextIO, fmt: str = "csv", cycle: int | None = None) -> int:
         with self.reader() as r:
             return r.postings.export(out, fmt, cycle)
+
+    def complaints(self, cycle: int | None = None) -> ComplaintRegister:
+        with self.reader() as r:
+            return r.complaints.register(cycle)
 
     def dead_letters(self, limit: int = 100, code: str | None = None) -> list[DeadLetter]:
         with self.reader() as r:

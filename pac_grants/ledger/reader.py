@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
 
+from pac_grants.ledger.complaints import ComplaintsView
 from pac_grants.ledger.postings import PostingsView
 from pac_grants.ledger.reference import CommunesView, DeadLettersView, ResultsView
 from pac_grants.ledger.rulesets import RulesetsView
@@ -34,6 +35,7 @@ class Reader:
         self.dead_letters = DeadLettersView(connect)
         self.results = ResultsView(connect)
         self.rulesets = RulesetsView(connect)
+        self.complaints = ComplaintsView(connect)
 
 
 @contextmanager

@@ -5,9 +5,10 @@ NaN and infinities, huge numbers and strings, unknown fields and ids, wrong sche
 versions, stale and conflicting revisions, over-payments, invalid UTF-8, 1 MiB messages,
 SQL and shell metacharacters, deeply nested JSON. The generic faults (not about any one
 event) are sent to every input topic; the others to the topic of their event
-(tests/hostile/specific.py). The expected code is the one events.md implies; where
-``models.decode`` or the pipeline currently disagrees, the entry says so in ``issue``
-(docs/reliability.md "Findings"), so the disagreement stays visible and tested.
+(tests/hostile/specific.py, lifecycle.py, treasury.py). The expected code is the one
+docs/events.md implies; where ``models.decode`` or the pipeline currently disagrees, the
+entry says so in ``issue`` (docs/reliability.md "Findings"), so the disagreement stays
+visible and tested.
 
 Every message is thrown at the state of tests/hostile/baseline.py, and none may change
 the ledger: each is dead-lettered once, and the worker keeps running.
@@ -19,11 +20,11 @@ import json
 import pickle
 from typing import Any
 
-from tests.hostile import specific
+from tests.hostile import lifecycle, specific, treasury
 from tests.hostile.baseline import closed, encode, event
 from tests.hostile.entry import SHELL, SQL, Hostile
 
-TOPICS = ("communes", "cycles", "assessments", "disbursements")
+TOPICS = ("communes", "cycles", "complaints", "assessments", "disbursements")
 MIB = 1024 * 1024
 #: Under the broker's default message.max.bytes (1 MiB + 12) with the record overhead.
 NEAR_MIB = MIB - 1024
@@ -81,4 +82,4 @@ def generic(topic: str) -> list[Hostile]:
 def corpus() -> list[Hostile]:
     """The whole corpus: generic faults on every input topic, then the specific ones."""
     entries = [h for topic in TOPICS for h in generic(topic)]
-    return entries + specific.entries()
+    return entries + specific.entries() + lifecycle.entries() + treasury.entries()

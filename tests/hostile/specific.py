@@ -1,9 +1,11 @@
 """Hostile messages about one event type, thrown at tests/hostile/baseline.py's state.
 
-Each has exactly one fault, so its code (events.md "Outputs") does not depend on which
+Each has exactly one fault, so its code (docs/events.md s9) does not depend on which
 check runs first. Stateful codes (stale and conflicting revisions, ``cycle_not_open``,
 ``cycle_not_closed``, ``exceeds_outstanding``, ``unknown_commune``, a cycle with a
-ruleset but never opened) are the pipeline's; the others are ``models.decode``'s.
+ruleset but never opened) are the pipeline's; the others are ``models.decode``'s. The
+events of a cycle's life (notification, complaints, approval, reopening) are in
+tests/hostile/lifecycle.py.
 """
 
 from __future__ import annotations
@@ -12,36 +14,19 @@ from typing import Any
 
 from tests.hostile.baseline import (
     INDICATORS_2021,
-    KEY_FIELDS,
     A,
     B,
     assessment,
     assessment_2019,
     closed,
     commune,
-    encode,
     event,
     opened,
     payment,
 )
-from tests.hostile.entry import FORMAT, SQL, Hostile
+from tests.hostile.entry import FORMAT, SQL, Hostile, one, replaced
 
 BIG = "9" * 5000  # a JSON integer longer than Python's int parser takes by default
-
-
-def _one(name: str, topic: str, body: Any, code: str,
-         issue: str | None = None) -> Hostile:
-    value = body if isinstance(body, bytes) else encode(body)
-    key = b"hostile" if isinstance(body, bytes) else str(
-        body.get(KEY_FIELDS[topic], "hostile")).encode("utf-8", "surrogatepass")
-    return Hostile(f"{topic}: {name}", topic, key, value, code, issue)
-
-
-def _raw(body: dict[str, Any], old: str, new: str) -> bytes:
-    """The encoded body with one literal spelling replaced (numbers json cannot write)."""
-    text = encode(body).decode("utf-8")
-    assert old in text, (old, text)
-    return text.replace(old, new, 1).encode("utf-8")
 
 
 def communes() -> list[Hostile]:
@@ -49,7 +34,7 @@ def communes() -> list[Hostile]:
         return commune("03.001.01.01", 150_000, name=name) | changes
 
     pop = {"2014": 150_000, "2024": 150_000}
-    return [_one(name, "communes", body, code, issue) for name, body, code, issue in [
+    return [one(name, "communes", body, code, issue) for name, body, code, issue in [
         ("unknown field", reg("u", remarks="x"), "schema_violation", None),
         ("schema_version 2", reg("v", schema_version=2), "unsupported_schema_version", None),
         ("schema_version true", reg("t", schema_version=True), "schema_violation", None),
@@ -59,14 +44,14 @@ def communes() -> list[Hostile]:
          "value_out_of_range", None),
         ("population as text", reg("s", population=pop | {"2024": "many"}),
          "invalid_value", None),
-        ("population 1e400", _raw(reg("e"), "150000}", "1e400}"), "invalid_value", None),
+        ("population 1e400", replaced(reg("e"), "150000}", "1e400}"), "invalid_value", None),
         ("population key 2030", reg("k", population=pop | {"2030": 1}),
          "schema_violation", None),
         ("name of 201 characters", reg("l", name_fr="A" * 201), "schema_violation", None),
         ("name of 60,000 characters", reg("h", name_fr="ب" * 30_000), "schema_violation",
          None),
         ("U+0000 in a name", reg("z", name_fr="Agadir\u0000"), "schema_violation", None),
-        ("lone surrogate in a name", _raw(reg("g"), "جماعة", "\\ud800"),
+        ("lone surrogate in a name", replaced(reg("g"), "جماعة", "\\ud800"),
          "schema_violation", None),
         ("code of 33 characters", reg("c", code="1" * 33), "schema_violation", None),
         ("participating as text", reg("b", participating="yes"), "schema_violation", None),
@@ -84,26 +69,28 @@ def cycles() -> list[Hostile]:
         return event(f"pool:{name}", "cycles", "PoolAdjusted", cycle=cycle, window=window,
                      pool_mad=amount)
 
-    return [_one(name, "cycles", body, code, issue) for name, body, code, issue in [
+    return [one(name, "cycles", body, code, issue) for name, body, code, issue in [
         ("second CycleOpened", opened(2021, {"standard": 1}, name=":again"),
          "cycle_not_open", None),
         ("second CycleClosed", closed(2021, name=":again"), "cycle_not_open", None),
         ("window of another ruleset", pool("w", "grandes_communes"), "unknown_window", None),
         ("SQL as window", pool("sql", SQL), "unknown_window", None),
         ("format string as window", pool("fmt", FORMAT), "unknown_window", None),
-        ("PoolAdjusted, cycle never opened", pool("n", cycle=2023), "unknown_cycle", None),
-        ("CycleClosed, cycle never opened", closed(2022, name=":n"), "unknown_cycle", None),
+        ("PoolAdjusted, cycle never opened", pool("n", cycle=2024), "unknown_cycle", None),
+        ("CycleClosed, cycle never opened", closed(2024, name=":n"), "unknown_cycle", None),
         ("CycleClosed, no ruleset", closed(2031), "unknown_cycle", None),
         ("cycle 10**30", closed(10**30), "unknown_cycle", None),
         ("cycle as text", closed(2021, name=":t") | {"cycle": "2021"}, "schema_violation", None),
+        ("PoolAdjusted of an approved cycle", pool("approved", amount=12_000_000),
+         "cycle_closed", None),
         ("negative pool", pool("neg", amount=-1), "value_out_of_range", None),
         ("pool 10**16", pool("big", amount=10**16), "value_out_of_range", None),
-        ("pool of 5000 digits", _raw(pool("huge"), '"pool_mad": 1', f'"pool_mad": {BIG}'),
+        ("pool of 5000 digits", replaced(pool("huge"), '"pool_mad": 1', f'"pool_mad": {BIG}'),
          "value_out_of_range", None),
-        ("pool 1e400", _raw(pool("exp"), '"pool_mad": 1', '"pool_mad": 1e400'),
+        ("pool 1e400", replaced(pool("exp"), '"pool_mad": 1', '"pool_mad": 1e400'),
          "invalid_value", None),
         ("pool as text", pool("txt", amount="1500000000"), "invalid_value", None),
-        ("pool 1.5", _raw(pool("frac"), '"pool_mad": 1', '"pool_mad": 1.5'),
+        ("pool 1.5", replaced(pool("frac"), '"pool_mad": 1', '"pool_mad": 1.5'),
          "invalid_value", None),
         ("ruleset of another cycle", opened(2022, {"standard": 1}) | {"ruleset_id": "papc-2021"},
          "invalid_value", None),
@@ -123,7 +110,7 @@ def assessments() -> list[Hostile]:
 
     conds = {f"MMC{n}": True for n in range(1, 8)}
     no_b2 = {k: v for k, v in INDICATORS_2021.items() if k != "B2"}
-    return [_one(name, "assessments", body, code, issue) for name, body, code, issue in [
+    return [one(name, "assessments", body, code, issue) for name, body, code, issue in [
         ("stale revision", assessment_2019(A, 2, name=":stale"), "stale_revision", None),
         ("a new revision of an approved cycle", assessment(A, 3, name=":approved"),
          "cycle_closed", None),
@@ -138,16 +125,16 @@ def assessments() -> list[Hostile]:
         ("missing indicator", rev3("mi", indicators=no_b2), "missing_indicator", None),
         ("unknown indicator", rev3("ui", indicators=ind(Z9=1)), "unknown_indicator", None),
         ("boolean as text", rev3("bt", indicators=ind(A2="yes")), "invalid_value", None),
-        ("band value 1.4", _raw(rev3("b14"), '"A3": 0.64', '"A3": 1.4'),
+        ("band value 1.4", replaced(rev3("b14"), '"A3": 0.64', '"A3": 1.4'),
          "value_out_of_range", None),
         ("points 99", rev3("p99", indicators=ind(B2=99)), "value_out_of_range", None),
-        ("points of 5000 digits", _raw(rev3("pbig"), '"B2": 4', f'"B2": {BIG}'),
+        ("points of 5000 digits", replaced(rev3("pbig"), '"B2": 4', f'"B2": {BIG}'),
          "value_out_of_range", None),
         ("band value NaN as text", rev3("nan", indicators=ind(A1="NaN")), "invalid_value",
          None),
         ("band value Infinity as text", rev3("inf", indicators=ind(A1="Infinity")),
          "invalid_value", None),
-        ("band value 1E+999999999", _raw(rev3("e9"), '"A1": 0.82', '"A1": 1E+999999999'),
+        ("band value 1E+999999999", replaced(rev3("e9"), '"A1": 0.82', '"A1": 1E+999999999'),
          "value_out_of_range", None),
         ("revision 0", assessment(A, 0, name=":r0"), "value_out_of_range", None),
         ("revision 2**31", assessment(B, 2**31, name=":r31"), "value_out_of_range",
@@ -176,12 +163,12 @@ def disbursements() -> list[Hostile]:
             ) -> dict[str, Any]:
         return payment(f"TGR-HOSTILE-{ref}", code, amount, cycle)
 
-    return [_one(name, "disbursements", body, code, issue) for name, body, code, issue in [
+    return [one(name, "disbursements", body, code, issue) for name, body, code, issue in [
         ("over-payment", pay("over", "9999999999.00"), "exceeds_outstanding", None),
         ("over-payment, commune never paid", pay("cent", "99999999.01", B), "exceeds_outstanding",
          None),
         ("payment on an open cycle", pay("open", cycle=2019), "cycle_not_closed", None),
-        ("payment, cycle never opened", pay("never", cycle=2023), "unknown_cycle", None),
+        ("payment, cycle never opened", pay("never", cycle=2024), "unknown_cycle", None),
         ("payment, cycle without ruleset", pay("none", cycle=2031), "unknown_cycle", None),
         ("SQL as commune code", pay("sql", code="x';DROP TABLE ledger_postings;--"),
          "unknown_commune", None),

@@ -2,16 +2,19 @@
 
 The baseline of tests/hostile/baseline.py is published phase by phase to a worker on a
 fresh PostgreSQL ledger; then every message of the corpus goes to its input topic
-(the generic faults to all four). Each must land in the dead-letter topic once, with its
+(the generic faults to all five). Each must land in the dead-letter topic once, with its
 code and its source position; the worker must stay up; ``pac-grants ledger verify``,
-the summary and every balance must be exactly what they were before.
+the summary (with the cycles' states), every balance and the complaints lodged must be
+exactly what they were before, and the register counts the late complaints.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,11 +28,12 @@ from tests.integration.fault_support import (
     pipeline_env,
     publish,
 )
-from tests.integration.pipeline_support import Worker, wait_processed
+from tests.integration.pipeline_support import Worker, cli, wait_processed
 
 pytestmark = pytest.mark.integration
 CORPUS = corpus()
 KNOWN = [h for h in CORPUS if h.issue is not None]
+CYCLES = (2019, 2020, 2021)
 
 
 @pytest.fixture
@@ -53,11 +57,19 @@ def _baseline(env: dict[str, str], worker: Worker) -> Counter[str]:
     return sent
 
 
+def _register(env: dict[str, str]) -> dict[str, Any]:
+    done = cli(env, "ledger", "complaints", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    register: dict[str, Any] = json.loads(done.stdout)
+    return register
+
+
 def _throw(env: dict[str, str], worker: Worker, entries: list[Hostile],
            timeout: float = 180) -> None:
     sent = _baseline(env, worker)
-    before = ledger_snapshot(env, (2019, 2021))
+    before = ledger_snapshot(env, CYCLES)
     assert before["verify"][0] == 0, before["verify"]
+    lodged = _register(env)
     placed = publish(env, [(h.topic, h.key, h.value) for h in entries], sent)
     wait_processed(env["PAC_DATABASE_URL"], dict(sent), worker, timeout=timeout)
     letters = dead_letter_records(env, len(entries))
@@ -68,7 +80,13 @@ def _throw(env: dict[str, str], worker: Worker, entries: list[Hostile],
              if got.get(where) != h.code]
     assert wrong == []
     assert worker.process.poll() is None, worker.tail()
-    assert ledger_snapshot(env, (2019, 2021)) == before
+    assert ledger_snapshot(env, CYCLES) == before
+    register = _register(env)
+    assert register["complaints"] == lodged["complaints"]
+    late = Counter(json.loads(h.value or b"{}")["cycle"] for h in entries
+                   if h.code == "complaint_late")
+    assert {c["cycle"]: c["late"] for c in register["cycles"]} == {
+        c: late[c] for c in CYCLES}
 
 
 def test_every_hostile_message_is_dead_lettered_and_the_ledger_is_unchanged(
@@ -79,7 +97,7 @@ def test_every_hostile_message_is_dead_lettered_and_the_ledger_is_unchanged(
     assert "Traceback" not in worker.tail()
 
 
-if KNOWN:  # open findings of docs/reliability.md (none at the moment)
+if KNOWN:  # open findings (each entry says which, in its issue)
     @pytest.mark.xfail(strict=True, reason="open findings of docs/reliability.md: see each "
                        "entry's issue")
     def test_known_issues(env: dict[str, str], worker: Worker) -> None:

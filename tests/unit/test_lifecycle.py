@@ -158,7 +158,8 @@ def test_a_reopening_posts_exactly_the_differences_on_the_new_closing_date() -> 
     with feed.ledger.reader() as reader:
         kinds = [e.kind for e in reader.postings.statement(A, 2021).entries]
         summary = reader.postings.summary(2021)[0]
-    assert kinds == ["allocation", "order"] and summary.status == "closed"
+    assert kinds[0] == "allocation" and set(kinds[1:]) == {"order"}  # no adjustment
+    assert summary.status == "closed"
     assert feed.ledger.verify().ok
 
 
