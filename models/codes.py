@@ -42,6 +42,8 @@ class DeadLetterCode(StrEnum):
     UNKNOWN_COMPLAINT = "unknown_complaint"
     PAID_BEFORE_APPROVAL = "paid_before_approval"
     INPUTS_CHANGED = "inputs_changed"
+    # refused by the database itself: the poison isolation of streams/commit.py
+    STORAGE_REJECTED = "storage_rejected"
 
 
 class TransactionKind(StrEnum):
