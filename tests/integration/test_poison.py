@@ -240,7 +240,8 @@ def test_a_batch_refused_for_the_grants_is_held_not_dead_lettered(
     committer = Committer(BatchHandler(ledger, PREFIX), first_delay=0.05, max_delay=0.2,
                           observer=Observer(Metrics.create(registry)))
     try:
-        batch = [Broker().place(m) for m in program.phases[0].messages[:20]]
+        broker = Broker()
+        batch = [broker.place(m) for m in program.phases[0].messages[:20]]
         outcome = held(committer, batch, registry, lambda: owner_sql(
             url, "GRANT INSERT ON pipeline_communes TO CURRENT_USER"))
         assert (outcome.consumed, outcome.rejected) == (20, [])

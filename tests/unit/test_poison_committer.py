@@ -218,3 +218,19 @@ def test_a_held_batch_ends_uncommitted_when_the_worker_stops(
     thread.join(10)
     assert result == [None]  # the worker then exits 75 without acking (streams/app.py)
     assert count(feed.ledger, "SELECT count(*) FROM pipeline_cycles") == 0
+
+
+def test_once_the_cause_is_fixed_the_message_sent_again_takes_effect(
+        registry: CollectorRegistry) -> None:
+    """As `pac-grants dlq replay --code storage_rejected` does: the set-aside message was
+    not recorded as processed, so at its new offset it is judged again."""
+    feed = Feed()
+    refuse(feed.ledger, "pipeline_communes", f"NEW.code = '{BAD}'")
+    running = committer(feed, registry)
+    bad = communes_batch(feed)[250]
+    running.run([bad])
+    allow(feed.ledger)
+    replayed = feed.message("communes", bad.value, BAD, partition=bad.partition)
+    outcome = running.run([replayed])
+    assert outcome is not None and (outcome.consumed, outcome.rejected) == (1, [])
+    assert count(feed.ledger, f"SELECT count(*) FROM pipeline_communes WHERE code = '{BAD}'") == 1
