@@ -109,8 +109,12 @@ class Committer:
         self._failed(topic)
         if self.observer is not None:
             self.observer.batch_stuck(topic, True)
-        why = ("the schema or the grants" if kind_of(exc) is Failure.SYSTEMIC
-               else "cycle events and payments are never set aside")
+        if kind_of(exc) is Failure.SYSTEMIC:
+            why = "an error of the schema or the grants, not of one message"
+        elif isolatable(self.handler.prefix, messages):
+            why = "the dead letter of the refused message was refused too"
+        else:
+            why = "cycle events and payments are never set aside"
         log.error("a batch of %d messages of %s is refused by the database (%s); %s: "
                   "retrying in %.1f s", len(messages), topic, _line(exc), why, delay,
                   exc_info=exc if first else None,

@@ -33,16 +33,16 @@ COMMUNES = f"{PREFIX}communes.v1"
 BAD = "09.250"
 
 
-def refuse(ledger: Ledger, table: str, when: str = "1") -> None:
+def refuse(ledger: Ledger, table: str, when: str = "1", name: str = "pac_test_refuse") -> None:
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql(
-            f"CREATE TRIGGER pac_test_refuse BEFORE INSERT ON {table} WHEN {when} "
+            f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when} "
             f"BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END")
 
 
-def allow(ledger: Ledger) -> None:
+def allow(ledger: Ledger, name: str = "pac_test_refuse") -> None:
     with ledger.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER pac_test_refuse")
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
 
 
 def count(ledger: Ledger, sql: str) -> int:
@@ -203,6 +203,30 @@ def test_a_refused_cycle_event_or_payment_is_held_and_retried_never_set_aside(
                                                 "pipeline_cycles") == 1
     else:  # the dead letter it was due, not storage_rejected
         assert outcome.rejected == [(message.topic, "unknown_cycle")]
+
+
+def test_a_refused_message_whose_dead_letter_is_refused_too_holds_its_batch(
+        registry: CollectorRegistry, tmp_path: Path) -> None:
+    """Nothing is skipped without its dead letter: the batch waits for the fix."""
+    feed = Feed(f"sqlite:///{tmp_path / 'ledger.db'}")
+    refuse(feed.ledger, "pipeline_communes", f"NEW.code = '{BAD}'")
+    refuse(feed.ledger, "dead_letters", name="pac_test_refuse_letters")
+    messages = communes_batch(feed, 8)
+    running = committer(feed, registry)
+    result: list[BatchOutcome | None] = []
+    thread = threading.Thread(target=lambda: result.append(running.run(messages)))
+    thread.start()
+    try:
+        wait_for(lambda: sample(registry, "pac_batch_stuck", COMMUNES) == 1)
+        assert feed.ledger.dead_letters() == []
+    finally:
+        allow(feed.ledger, "pac_test_refuse_letters")
+        thread.join(10)
+    [outcome] = result
+    assert outcome is not None and outcome.rejected == [(COMMUNES, "storage_rejected")]
+    assert outcome.consumed == 8  # the halves committed before the hold are counted once
+    assert count(feed.ledger, "SELECT count(*) FROM pipeline_communes") == 7
+    assert sample(registry, "pac_batch_stuck", COMMUNES) == 0
 
 
 def test_a_held_batch_ends_uncommitted_when_the_worker_stops(
