@@ -47,6 +47,8 @@ class DeadLetterCode(StrEnum):
     EXCEEDS_ORDER = "exceeds_order"
     EXCEEDS_RECEIVABLE = "exceeds_receivable"
     PREVIOUS_CYCLE_OPEN = "previous_cycle_open"
+    # refused by the database itself: the poison isolation of streams/commit.py
+    STORAGE_REJECTED = "storage_rejected"
 
 
 class TransactionKind(StrEnum):

@@ -73,6 +73,8 @@ class Metrics:
     ledger_verify_ok: Gauge
     cycle_state: Gauge
     complaints_open: Gauge
+    batch_failures: Counter
+    batch_stuck: Gauge
 
     @classmethod
     def create(
@@ -135,6 +137,13 @@ class Metrics:
                 buckets=ALLOCATION_BUCKETS,
                 registry=reg,
             ),
+            batch_failures=Counter(
+                "pac_batch_failures_total",
+                "Input batches the database refused (not a lost connection), by topic: "
+                "bisected to set the failing message aside, or held and retried.",
+                ["topic"],
+                registry=reg,
+            ),
             **_gauges(reg),
         )
         metrics.build_info.labels(version=version or package_version()).set(1)
@@ -179,6 +188,10 @@ def _gauges(reg: CollectorRegistry) -> dict[str, Gauge]:
         ),
         "complaints_open": gauge(
             "pac_complaints_open", "Complaints of a cycle not decided yet.", ("cycle",)
+        ),
+        "batch_stuck": gauge(
+            "pac_batch_stuck", "1 while a batch of the topic is refused by the database and "
+            "retried (a cycle event or payment is never set aside), else 0.", ("topic",)
         ),
     }
 

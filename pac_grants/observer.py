@@ -118,6 +118,15 @@ class Observer:
                 1 if known == state else 0)
         self.metrics.complaints_open.labels(cycle=str(cycle)).set(complaints_open)
 
+    def batch_failed(self, topic: str) -> None:
+        """The database refused a batch of ``topic`` (not a lost connection)."""
+        self.metrics.batch_failures.labels(topic=topic).inc()
+
+    def batch_stuck(self, topic: str, stuck: bool) -> None:
+        """A refused batch of ``topic`` is held and retried (1), or ``topic`` commits (0):
+        the ``PacBatchStuck`` alert (docs/pipeline.md "Commit protocol")."""
+        self.metrics.batch_stuck.labels(topic=topic).set(1 if stuck else 0)
+
     def verified(self, ok: bool) -> None:
         """Result of the last ledger verification (ledger.md "Guarantees")."""
         self.metrics.ledger_verify_ok.set(1 if ok else 0)

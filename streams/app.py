@@ -75,7 +75,8 @@ class Pipeline:
         self.app = app
         self.ledger = ledger
         self.observer = observer
-        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True))
+        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True),
+                                   observer=observer)
         self.provisional: set[int] = set()  # open cycles whose result is due
         self.provisional_after = 0.0  # monotonic time before which none is published
         # One thread: batches of all agents commit one after the other (the ledger has

@@ -12,9 +12,15 @@ Outputs (allocations, dead letters) were queued in the outbox table by that tran
 :func:`drain_outbox` produces them and then deletes them, so a crash re-sends rather
 than loses them (at least once, like every output of the calculator).
 
-Any other exception is a bug: Faust would still ack the batch (``take_events`` acks in
-a ``finally``), so the process exits at once with status 70 instead, committing nothing;
-the redelivered batch meets the fixed code or the same loud failure, never a silent skip.
+A batch the database refuses for another reason (a constraint, a value out of a
+column's range, a bug in one handler path) must neither stop the worker nor be acked
+unwritten. An assessment, commune or complaint batch is bisected until the message that
+fails alone, which is set aside as a ``storage_rejected`` dead letter with its tracked
+offset; the others commit (streams/isolation.py). A cycle or payment batch (and any
+batch failing on the schema or the grants) is held instead: retried with backoff,
+committing nothing and acking nothing, with ``pac_batch_stuck{topic}`` at 1 and the
+``PacBatchStuck`` alert, until the cause is fixed. Faust would ack a batch whose loop
+body raised (``take_events`` acks in a ``finally``), so nothing escapes the loop.
 """
 
 from __future__ import annotations
@@ -24,18 +30,17 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from pac_grants.errors import first_line
-from pac_grants.ledger import DatabaseUnavailable, Ledger
+from pac_grants.ledger import Ledger
+from pac_grants.observer import Observer
+from streams import deadletters
 from streams.handlers import BatchHandler
+from streams.isolation import Failure, bisect, isolatable, kind_of, merge
 from streams.messages import BatchOutcome, Message
 
 log = logging.getLogger("pac_grants.worker")
-RETRYABLE = (OperationalError, DatabaseUnavailable)
 EXIT_BUG = 70  # EX_SOFTWARE
 
 
@@ -43,37 +48,102 @@ class Committer:
     """Runs a batch until its database transaction commits (or the worker stops)."""
 
     def __init__(self, handler: BatchHandler, first_delay: float = 0.5,
-                 max_delay: float = 30.0) -> None:
+                 max_delay: float = 30.0, observer: Observer | None = None) -> None:
         self.handler = handler
         self.first_delay = first_delay
         self.max_delay = max_delay
+        self.observer = observer
         self.stopping = threading.Event()
 
     def run(self, messages: Sequence[Message]) -> BatchOutcome | None:
-        """The batch's outcome once committed; None if the worker stops first."""
-        return self.retrying(self.handler.handle, messages)
-
-    def provisional(self, cycles: set[int]) -> BatchOutcome | None:
-        """Publish the debounced provisional results of open cycles."""
-        return self.retrying(self.handler.publish_provisional, cycles)
-
-    def retrying(self, work: Callable[[Any], BatchOutcome], arg: Any) -> BatchOutcome | None:
-        delay = self.first_delay
+        """The batch's outcome once committed, refused messages set aside; None if the
+        worker stops first. Retries a lost database and a held batch with backoff."""
+        topic = messages[0].topic if messages else None
+        done = BatchOutcome(topic=topic)  # what committed, across attempts
+        delay, held = self.first_delay, False
         while not self.stopping.is_set():
             try:
-                return work(arg)
-            except RETRYABLE as exc:
-                log.warning("database unavailable, retrying in %.1f s: %s", delay,
-                            first_line(exc))
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
-                    _die(exc)
-                log.warning("database connection lost, retrying in %.1f s", delay)
+                self._attempt(messages, done)
             except Exception as exc:
-                _die(exc)
+                if kind_of(exc) is Failure.TRANSIENT:
+                    log.warning("database unavailable, retrying in %.1f s: %s", delay,
+                                _line(exc))
+                else:
+                    self._hold(messages, exc, delay, first=not held)
+                    held = True
+            else:
+                if topic is not None and self.observer is not None:
+                    self.observer.batch_stuck(topic, False)
+                return done
             self.stopping.wait(delay)
             delay = min(delay * 2, self.max_delay)
         return None
+
+    def _attempt(self, messages: Sequence[Message], done: BatchOutcome) -> None:
+        try:
+            outcome = self.handler.handle(messages)
+        except Exception as exc:
+            if (kind_of(exc) is not Failure.REFUSED
+                    or not isolatable(self.handler.prefix, messages)):
+                raise
+            self._failed(messages[0].topic)
+            log.warning("a batch of %d messages of %s was refused by the database (%s); "
+                        "isolating the message that fails", len(messages),
+                        messages[0].topic, _line(exc))
+            bisect(self.handler.handle, messages, exc, self._set_aside, done)
+        else:
+            merge(done, outcome)
+
+    def _set_aside(self, message: Message, exc: Exception) -> BatchOutcome:
+        log.error("message set aside as storage_rejected, the others are committed: %s",
+                  _line(exc), extra={"topic": message.topic, "partition": message.partition,
+                                     "offset": message.offset, "code": "storage_rejected"})
+        log.debug("the refused message's error", exc_info=exc)
+        return deadletters.set_aside(self.handler.ledger, f"{self.handler.prefix}dead-letters.v1",
+                                     message, exc, self.handler.clock())
+
+    def _hold(self, messages: Sequence[Message], exc: Exception, delay: float,
+              first: bool) -> None:
+        """Stop-and-retry: the batch is neither committed nor acked nor skipped."""
+        topic = messages[0].topic
+        self._failed(topic)
+        if self.observer is not None:
+            self.observer.batch_stuck(topic, True)
+        if kind_of(exc) is Failure.SYSTEMIC:
+            why = "an error of the schema or the grants, not of one message"
+        elif isolatable(self.handler.prefix, messages):
+            why = "the dead letter of the refused message was refused too"
+        else:
+            why = "cycle events and payments are never set aside"
+        log.error("a batch of %d messages of %s is refused by the database (%s); %s: "
+                  "retrying in %.1f s", len(messages), topic, _line(exc), why, delay,
+                  exc_info=exc if first else None,
+                  extra={"topic": topic, "partition": messages[0].partition,
+                         "offset": messages[0].offset})
+
+    def _failed(self, topic: str) -> None:
+        if self.observer is not None:
+            self.observer.batch_failed(topic)
+
+    def provisional(self, cycles: set[int]) -> BatchOutcome | None:
+        """Publish the debounced provisional results of open cycles."""
+        delay = self.first_delay
+        while not self.stopping.is_set():
+            try:
+                return self.handler.publish_provisional(cycles)
+            except Exception as exc:
+                if kind_of(exc) is not Failure.TRANSIENT:
+                    _die(exc)
+                log.warning("database unavailable, retrying in %.1f s: %s", delay,
+                            _line(exc))
+            self.stopping.wait(delay)
+            delay = min(delay * 2, self.max_delay)
+        return None
+
+
+def _line(exc: BaseException) -> str:
+    """``IntegrityError: new row ... violates check constraint ...`` (no SQL, no data)."""
+    return deadletters.refusal(exc).message
 
 
 def exit_uncommitted() -> None:

@@ -5,6 +5,10 @@ text (or base64 with ``"encoding": "base64"`` when it is not UTF-8) and the erro
 stored in the database (``dead_letters``, for ``pac-grants dlq``) and queued in the
 outbox for the Kafka topic, in the batch's transaction: a rejected message never touches
 the ledger and never stops the worker.
+
+A message whose rows the database refuses is set aside by :func:`set_aside`, in a
+transaction of its own (its batch's was rolled back): ``storage_rejected`` with the
+error's class and first line, never a stack trace (streams/isolation.py).
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from models import deadletters
+from models.codes import DeadLetterCode
 from models.decode import Rejection
-from pac_grants.ledger import UnitOfWork
-from streams.messages import Message
+from pac_grants.errors import first_line
+from pac_grants.ledger import Ledger, UnitOfWork
+from streams.messages import BatchOutcome, Message
 
 #: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
 #: limit (events.md) is refused for its size, and replaying it is pointless; the whole of
@@ -69,3 +77,33 @@ def write(uow: UnitOfWork, dlq_topic: str, message: Message, rejection: Rejectio
     if stored:  # the same (topic, partition, offset) is dead-lettered once
         value = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         uow.outbox.enqueue(dlq_topic, message.key, value)
+
+
+def refusal(exc: BaseException) -> Rejection:
+    """``storage_rejected``: ``"IntegrityError: new row for relation ... violates ..."``.
+
+    A database error's first line is the driver's own message (``exc.orig``): SQLAlchemy's
+    text adds the SQL statement and its parameters (other messages' data) on later lines.
+    """
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return Rejection(DeadLetterCode.STORAGE_REJECTED,
+                     f"{type(exc).__name__}: {first_line(cause)}")
+
+
+def set_aside(ledger: Ledger, dlq_topic: str, message: Message, exc: BaseException,
+              received_at: datetime) -> BatchOutcome:
+    """Dead-letter a message the database refused, with its tracked offset, in one
+    transaction: a redelivery then skips it, and nothing else of it takes effect."""
+    outcome = BatchOutcome(topic=message.topic)
+    with ledger.unit_of_work() as uow:
+        tracked = uow.state.tracked_offsets(message.topic).get(message.partition, -1)
+        if message.offset <= tracked:  # committed meanwhile (another worker's batch)
+            outcome.skipped = 1
+            return outcome
+        rejection = refusal(exc)
+        write(uow, dlq_topic, message, rejection, received_at)
+        uow.state.track_offsets(message.topic, {message.partition: message.offset})
+        uow.commit()
+    outcome.consumed = 1
+    outcome.rejected.append((message.topic, rejection.code))
+    return outcome

