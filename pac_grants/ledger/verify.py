@@ -38,8 +38,9 @@ class VerifyReport:
 
 def verify(connection: Connection, batch: int = 2000) -> VerifyReport:
     expected_sequence, prev_hash, grand_total, count = 1, GENESIS, 0, 0
+    path = _MoneysPath()
     for row, postings in _transactions(connection, batch):
-        problem = _check(row, postings, expected_sequence, prev_hash)
+        problem = _check(row, postings, expected_sequence, prev_hash) or path.add(row, postings)
         if problem is not None:
             where = f"transaction {row['id']!r} (sequence {row['sequence']})"
             return VerifyReport(count, f"{where}: {problem}", row["id"])
@@ -47,7 +48,46 @@ def verify(connection: Connection, batch: int = 2000) -> VerifyReport:
         expected_sequence, prev_hash, count = row["sequence"] + 1, row["hash"], count + 1
     if grand_total != 0:
         return VerifyReport(count, f"the sum of all balances is {grand_total} centimes, not 0")
-    return VerifyReport(count)
+    broken = path.broken()
+    return VerifyReport(count) if broken is None else VerifyReport(count, broken)
+
+
+#: Accounts of a commune (docs/ledger.md s2) and the kinds that change its grant.
+_COMMUNE = ("payable", "ordered", "paid", "receivable")
+_GRANT = ("allocation", "adjustment")
+
+
+class _MoneysPath:
+    """docs/ledger.md s4: for every commune and cycle, allocated = payable + ordered +
+    paid + receivable. Only allocations and adjustments change a commune's total; every
+    other kind moves money between its accounts of one cycle (an offset: within each of
+    its two cycles). And no receivable is positive, no ordered balance negative."""
+
+    def __init__(self) -> None:
+        self.balances: dict[str, int] = {}
+
+    def add(self, row: dict[str, Any], postings: list[tuple[str, int]]) -> str | None:
+        moved: dict[tuple[str, str], int] = {}
+        for account, amount in postings:
+            kind, cycle, rest = account.split(":", 2)
+            if kind in _COMMUNE:
+                self.balances[account] = self.balances.get(account, 0) + amount
+                moved[(cycle, rest)] = moved.get((cycle, rest), 0) + amount
+        if row["kind"] in _GRANT:
+            return None
+        unbalanced = sorted(key for key, total in moved.items() if total)
+        if unbalanced:
+            cycle, code = unbalanced[0]
+            return (f"a {row['kind']} changes what commune {code} was granted in cycle "
+                    f"{cycle} (allocated must equal payable + ordered + paid + receivable)")
+        return None
+
+    def broken(self) -> str | None:
+        for account, balance in sorted(self.balances.items()):
+            kind = account.split(":", 1)[0]
+            if (kind == "receivable" and balance > 0) or (kind == "ordered" and balance < 0):
+                return f"account {account} has the wrong sign: {balance} centimes"
+        return None
 
 
 def _check(
