@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.decode import Rejection, decode
-from models.events import CommuneRegistered, CycleClosed, CycleOpened, PoolAdjusted
+from models.events import CommuneRegistered
 from pac_grants.broker.topics import kafka_python_options
 from pac_grants.settings import Settings
 
 #: How long a producer waits for the broker to answer at start (a restarted Kafka takes
 #: about 20 s); then the command fails in one line.
 BOOTSTRAP_TIMEOUT_MS = 30_000
-KEY_FIELDS = {"communes": "code", "cycles": "cycle", "assessments": "commune_code",
-              "disbursements": "commune_code"}
+KEY_FIELDS = {"communes": "code", "cycles": "cycle", "complaints": "commune_code",
+              "assessments": "commune_code", "disbursements": "commune_code"}
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,11 @@ class Invalid:
 
 
 def key_of(event: Any) -> bytes:
+    """The commune code, or the cycle for the events of a cycle (they name no commune)."""
     if isinstance(event, CommuneRegistered):
         return event.code.encode("utf-8")
-    if isinstance(event, CycleOpened | PoolAdjusted | CycleClosed):
-        return str(event.cycle).encode("ascii")
-    return str(event.commune_code).encode("utf-8")
+    code = getattr(event, "commune_code", None)
+    return (str(event.cycle) if code is None else str(code)).encode("utf-8")
 
 
 def raw_key(logical: str, value: bytes) -> bytes | None:
