@@ -1,9 +1,11 @@
-"""The demo's closing report (interfaces.md ``pac-grants demo``).
+"""The demo's closing report (docs/cli.md ``pac-grants demo``).
 
-Per cycle and window: pool, allocated, unallocated, eligible communes, the largest
-grants; whether the ledger equals the offline engine over the same final inputs
-(ledger.md "Consistent with the rules"); the dead letters by code; the verification
-result; where the metrics are.
+Per cycle: its state and the date of its last approval; per window: pool, allocated,
+unallocated, eligible communes, the largest grants. Then whether the ledger equals the
+offline engine over each cycle's final inputs, with the commune data its last approval
+froze (docs/ledger.md "Consistent with the rules", docs/events.md "Frozen reference
+data"), and whether that frozen data is the program's; the dead letters by code; the
+verification result; where the metrics are.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from pac_grants import money
+from pac_grants import money, readside
 from pac_grants.ledger import Ledger
 from pac_grants.scenario import Program
 
@@ -20,17 +22,29 @@ TOP = 3
 
 
 def cycles_table(ledger: Ledger, echo: Echo) -> None:
-    echo(f"{'cycle':<6}{'window':<18}{'pool MAD':>16}{'allocated MAD':>16}"
-         f"{'unallocated':>14}{'eligible':>9}  largest grants (MAD)")
+    echo(f"{'cycle':<6}{'state':<10}{'approved':<12}{'window':<18}{'pool MAD':>16}"
+         f"{'allocated MAD':>16}{'unallocated':>14}{'eligible':>9}  largest grants (MAD)")
     for cycle in ledger.summary():
         balances = ledger.balances(cycle.cycle)
+        approved = cycle.closed_on.isoformat() if cycle.closed_on else "-"
         for w in cycle.windows:
             top = sorted((b for b in balances if b.window == w.window),
                          key=lambda b: (-b.allocated, b.code))[:TOP]
             grants = "; ".join(f"{b.name_fr or b.code} {_mad(b.allocated)}" for b in top)
-            echo(f"{cycle.cycle:<6}{w.window:<18}{_mad(w.pool):>16}{_mad(w.allocated):>16}"
-                 f"{_mad(w.unallocated):>14}{w.eligible if w.eligible is not None else '-':>9}"
-                 f"  {grants}")
+            echo(f"{cycle.cycle:<6}{cycle.state:<10}{approved:<12}{w.window:<18}{_mad(w.pool):>16}"
+                 f"{_mad(w.allocated):>16}{_mad(w.unallocated):>14}"
+                 f"{w.eligible if w.eligible is not None else '-':>9}  {grants}")
+
+
+def decisions(ledger: Ledger, program: Program, echo: Echo) -> None:
+    """One line per cycle approved more than once: its approvals and why it reopened."""
+    with ledger.reader() as reader:
+        for number, days in sorted(program.approvals.items()):
+            row = reader.state.cycle(number)
+            if row is None or len(days) < 2:
+                continue
+            echo(f"{number}: approved on {', '.join(d.isoformat() for d in days)}; "
+                 f"reopened on {row.reopened_on} ({row.reopen_ref}): {row.reopen_reason}")
 
 
 def _mad(centimes: int) -> str:
@@ -41,7 +55,9 @@ def _mad(centimes: int) -> str:
 
 
 def offline_check(ledger: Ledger, program: Program) -> tuple[int, list[str]]:
-    """Communes compared, and the differences between the ledger and the offline engine."""
+    """Communes compared, and the differences between the ledger and the offline engine
+    over each cycle's final inputs and the commune data of its last approval (the
+    ledger's frozen data must be that data too)."""
     compared, differences = 0, []
     for cycle in program.cycles:
         result = program.final_result(cycle)
@@ -53,7 +69,19 @@ def offline_check(ledger: Ledger, program: Program) -> tuple[int, list[str]]:
                 if got != commune.amount * 100:
                     differences.append(f"{cycle} {window.window.id} {commune.code}: ledger "
                                        f"{money.text(got)}, offline {commune.amount}.00")
+        differences += _frozen_differences(ledger, program, cycle)
     return compared, differences
+
+
+def _frozen_differences(ledger: Ledger, program: Program, cycle: int) -> list[str]:
+    want = {r["code"]: (r["population"]["2014"], r["population"]["2024"], r["participating"])
+            for r in program.frozen.get(cycle, program.final_communes)}
+    with ledger.reader() as reader:
+        frozen = readside.cycle_inputs(reader, cycle).communes
+    got = {c.code: (c.population.get(2014), c.population.get(2024), c.participating)
+           for c in frozen}
+    return [f"{cycle} commune data of {code}: ledger {got.get(code)}, program {want.get(code)}"
+            for code in sorted(set(got) | set(want)) if got.get(code) != want.get(code)]
 
 
 def dead_letters(ledger: Ledger, program: Program) -> tuple[Counter[str], Counter[str]]:

@@ -39,8 +39,8 @@ def after_approval(lives: Cycles, register: Register, scale: int) -> tuple[list[
     """Phase ``after-approval``."""
     book, rng = lives.book, lives.book.rng
     cycle = REOPENED_CYCLE if REOPENED_CYCLE in lives.approved else max(lives.approved)
-    eligible = [c for c in book.codes(cycle) if c not in book.failing(cycle)] \
-        or book.codes(cycle)
+    failing = set(book.failing(cycle))
+    eligible = [c for c in book.codes(cycle) if c not in failing] or book.codes(cycle)
     code = rng.choice(eligible)
     row = next(r for r in lives.registry if r["code"] == code)
     drafts = [lives.register(corrected(row, rng), calendar.after_approval(cycle, 8, 1))]

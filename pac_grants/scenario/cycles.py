@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from pac_grants.rules.engine import inputs_digest
 from pac_grants.rules.ruleset import Ruleset
 from pac_grants.scenario import calendar, final
 from pac_grants.scenario.assessments import AssessmentBook
@@ -59,10 +60,10 @@ class Cycles:
 
     def digest(self, cycle: int) -> str:
         """The ``inputs_digest`` of the cycle's current inputs (what the calculator shows)."""
-        events = {code: {**draft.payload, "event_id": draft.event_id}
-                  for (c, code), draft in self.book.held.items() if c == cycle}
-        result = final.compute(self.rulesets[cycle], self.registry, events, self.pools[cycle])
-        return result.inputs_digest
+        assessments = {code: final.to_assessment({**draft.payload, "event_id": draft.event_id})
+                       for (c, code), draft in self.book.held.items() if c == cycle}
+        return inputs_digest(self.rulesets[cycle], map(final.to_commune, self.registry),
+                             assessments, self.pools[cycle])
 
     def closing(self, cycle: int, on: date, expect: str, digest: str | None = None) -> Draft:
         """A ``CycleClosed`` that must be refused with ``expect`` (it changes nothing)."""

@@ -1,8 +1,9 @@
 """``pac-grants demo`` as a user runs it: embedded Tansu, nothing else (interfaces.md).
 
 The demo exits 0 only if every event was processed, the ledger verifies and equals the
-offline calculation, and the dead letters are exactly the expected ones; the summary on
-stdout says so. ``PAC_BROKER_URL`` is removed so that the embedded broker is used, and
+offline calculation (each cycle with the commune data of its last approval), and the
+dead letters are exactly the expected ones; the summary on stdout says so, with each
+cycle's state and approval date and the reopened cycle's decisions. ``PAC_BROKER_URL`` is removed so that the embedded broker is used, and
 no process it started may outlive it.
 """
 
@@ -43,9 +44,10 @@ def test_demo_runs_end_to_end_on_the_embedded_broker(tmp_path: Path) -> None:
     out = done.stdout
     assert "0 differences" in out
     assert "ledger verify: ok:" in out
-    for cycle in ("2019", "2020", "2021", "2022", "2023", "2024"):
-        assert f"\n{cycle}  standard" in out
-    assert "grandes_communes" in out
+    for cycle in range(2019, 2025):  # every cycle approved on June 30 of its grant year
+        assert f"\n{cycle}  approved  " in out
+    assert "\n2024  approved  2025-06-30  grandes_communes" in out
+    assert "\n2021: approved on 2022-06-30, 2022-09-30; reopened on 2022-09-01" in out
     assert "metrics: http://127.0.0.1:" in out
     assert "embedded Tansu" in done.stderr
     assert (workdir / "ledger.db").is_file()
