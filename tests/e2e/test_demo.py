@@ -1,10 +1,11 @@
-"""``pac-grants demo`` as a user runs it: embedded Tansu, nothing else (interfaces.md).
+"""``pac-grants demo`` as a user runs it: embedded Tansu, nothing else (docs/cli.md).
 
 The demo exits 0 only if every event was processed, the ledger verifies and equals the
 offline calculation (each cycle with the commune data of its last approval), and the
 dead letters are exactly the expected ones; the summary on stdout says so, with each
-cycle's state and approval date and the reopened cycle's decisions. ``PAC_BROKER_URL`` is removed so that the embedded broker is used, and
-no process it started may outlive it.
+cycle's state and approval date and the reopened cycle's decisions. ``PAC_BROKER_URL``
+is removed so that the embedded broker is used, and no process it started may outlive
+it.
 """
 
 from __future__ import annotations
