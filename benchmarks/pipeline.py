@@ -23,6 +23,7 @@ from benchmarks import kafka_io
 from benchmarks.common import Offsets, Worker, bootstrap, cli
 from pac_grants.scenario import Message, Program
 from pac_grants.scenario.encoding import dumps, loads
+from pac_grants.scenario.messages import TOPICS
 
 
 def topic(env: dict[str, str], logical: str) -> str:
@@ -42,7 +43,7 @@ class PipelineRun:
     def publish(self, messages: Sequence[Message]) -> dict[str, int]:
         """Publish (grouped by topic, in order); returns messages per full topic name."""
         counts: dict[str, int] = {}
-        for logical in ("communes", "cycles", "assessments", "disbursements"):
+        for logical in TOPICS:
             records = [(m.key, m.value) for m in messages if m.topic == logical]
             if records:
                 asyncio.run(kafka_io.produce(self.bootstrap, topic(self.env, logical),

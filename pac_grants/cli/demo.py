@@ -89,10 +89,11 @@ def _report(ledger: object, program: object, port: int, metrics: str, workdir: P
     echo = click.echo
     echo("")
     summary.cycles_table(ledger, echo)  # type: ignore[arg-type]
+    summary.decisions(ledger, program, echo)  # type: ignore[arg-type]
     compared, differences = summary.offline_check(ledger, program)  # type: ignore[arg-type]
     echo("")
-    echo(f"ledger vs offline calculation: {compared} commune amounts compared, "
-         f"{len(differences)} differences")
+    echo(f"ledger vs offline calculation: {compared} commune amounts compared, each cycle "
+         f"with the commune data of its last approval, {len(differences)} differences")
     for line in differences[:10]:
         echo(f"  {line}")
     found, expected = summary.dead_letters(ledger, program)  # type: ignore[arg-type]

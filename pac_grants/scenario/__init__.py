@@ -2,9 +2,15 @@
 
 Pure Python, no Kafka. ``generate_program(seed, scale, cycles, revisions)`` returns a
 :class:`Program` whose ``phases`` hold :class:`Message` values (logical topic, key,
-value bytes, the dead-letter code a bad one must get), and the final inputs of each
-cycle, so that the offline engine gives what the ledger must hold (ledger.md,
-"Consistent with the rules").
+value bytes, the dead-letter code a bad one must get) in the order of a cycle's life
+(docs/events.md "Cycles"), every event dated on its business date, and the final inputs
+of each cycle: its counting assessments, its final pools and the commune data its last
+approval froze, so that the offline engine gives what the ledger must hold
+(docs/ledger.md "Consistent with the rules"). One module per kind of event:
+:mod:`~pac_grants.scenario.cycles`, :mod:`~pac_grants.scenario.assessments`,
+:mod:`~pac_grants.scenario.complaints`, :mod:`~pac_grants.scenario.appeals` (after
+approval, reopening), :mod:`~pac_grants.scenario.disbursements`, and their dates in
+:mod:`~pac_grants.scenario.calendar`.
 """
 
 from pac_grants.scenario.messages import Message, Phase

@@ -1,4 +1,4 @@
-"""``AssessmentSubmitted`` events: first submissions, revisions, redeliveries, appeals.
+"""``AssessmentSubmitted`` events: first submissions, revisions, redeliveries, corrections.
 
 Every generated assessment is valid against its cycle's ruleset and the window of its
 commune (events.md, rules.md s2): the window is the one whose membership holds the
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pac_grants.rules.ruleset import Ruleset, Window
-from pac_grants.scenario import values
+from pac_grants.scenario import calendar, values
 from pac_grants.scenario.communes import CommuneRow
 from pac_grants.scenario.encoding import Stamper
 from pac_grants.scenario.messages import Draft
@@ -46,17 +46,17 @@ class AssessmentBook:
         return window
 
     def payload(self, cycle: int, code: str, revision: int, *, quality: float | None = None,
-                passing: bool = False) -> dict[str, Any]:
-        """A valid assessment body; ``passing``: every minimum condition true."""
+                passing: bool = False, on: date | None = None) -> dict[str, Any]:
+        """A valid assessment body; ``passing``: every minimum condition true; ``on``: the
+        date of the assessment (else drawn for its revision, calendar.assessed_on)."""
         rng, ruleset = self.rng, self.rulesets[cycle]
         window = self.window(cycle, code)
         quality = rng.uniform(0.3, 1.0) if quality is None else quality
-        assessed = date(ruleset.grant_year, 2, 1) + timedelta(
-            days=rng.randint(0, 40) + 25 * (revision - 1))
+        assessed = on or calendar.assessed_on(cycle, revision, rng)
         body: dict[str, Any] = {
             "assessment_id": f"APA-{cycle}-{code}", "cycle": cycle, "commune_code": code,
-            "revision": revision, "assessed_on": min(assessed, date(ruleset.grant_year, 12, 31))
-            .isoformat(), "assessor": rng.choice(ASSESSORS)}
+            "revision": revision, "assessed_on": assessed.isoformat(),
+            "assessor": rng.choice(ASSESSORS)}
         if window.mode == "performance":
             census = self.communes[code]["population"][str(ruleset.population_census)]
             body["investment_budget_mad"] = values.budget(census, rng)
@@ -64,17 +64,47 @@ class AssessmentBook:
         body["indicators"] = values.indicators(window, quality, self.draws)
         return body
 
-    def submit(self, cycle: int, code: str, revision: int, **options: Any) -> Draft:
-        """A new valid revision, which counts if it is the highest so far."""
+    def submit(self, cycle: int, code: str, revision: int, *, expect: str | None = None,
+               **options: Any) -> Draft:
+        """A new valid revision, which counts if it is the highest so far, unless it must
+        be refused (``expect``: its dead-letter code, e.g. ``cycle_closed``)."""
+        payload = self.payload(cycle, code, revision, **options)
         draft = Draft("assessments", code, "AssessmentSubmitted", self.stamper.event_id(),
-                      self.payload(cycle, code, revision, **options))
-        current = self.held.get((cycle, code))
-        if current is None or current.payload["revision"] < revision:
-            self.held[(cycle, code)] = draft
+                      payload, date.fromisoformat(payload["assessed_on"]), expect)
+        if expect is None:
+            self.count(draft)
         return draft
+
+    def resend(self, draft: Draft, on: date) -> Draft:
+        """The same assessment as a new event on ``on`` (a refused one sent again once it
+        can count), which counts."""
+        again = Draft(draft.topic, draft.key, draft.event_type, self.stamper.event_id(),
+                      dict(draft.payload), on)
+        self.count(again)
+        return again
+
+    def count(self, draft: Draft) -> None:
+        key = (draft.payload["cycle"], draft.key)
+        current = self.held.get(key)
+        if current is None or current.payload["revision"] < draft.payload["revision"]:
+            self.held[key] = draft
 
     def revision(self, cycle: int, code: str) -> int:
         return int(self.held[(cycle, code)].payload["revision"])
+
+    def codes(self, cycle: int) -> list[str]:
+        return sorted(code for (c, code) in self.held if c == cycle)
+
+    def failing(self, cycle: int) -> list[str]:
+        """Communes whose counting assessment fails a minimum condition."""
+        return [code for code in self.codes(cycle)
+                if not all(self.held[(cycle, code)].payload["conditions"].values())]
+
+    def correction(self, cycle: int, code: str, on: date, expect: str | None = None) -> Draft:
+        """The next revision with every condition met and strong values: what an upheld
+        complaint or appeal brings (an ineligible commune becomes eligible)."""
+        return self.submit(cycle, code, self.revision(cycle, code) + 1, passing=True,
+                           quality=0.95, on=on, expect=expect)
 
 
 def submissions(book: AssessmentBook, cycles: list[int], revisions: int) -> list[Draft]:
@@ -96,7 +126,7 @@ def submissions(book: AssessmentBook, cycles: list[int], revisions: int) -> list
 
 def _redelivery(draft: Draft) -> Draft:
     return Draft(draft.topic, draft.key, draft.event_type, draft.event_id, draft.payload,
-                 duplicate_of=draft)
+                 draft.on, duplicate_of=draft)
 
 
 def _in_revision_order(drafts: list[Draft]) -> list[Draft]:
@@ -112,22 +142,11 @@ def _in_revision_order(drafts: list[Draft]) -> list[Draft]:
     return ordered
 
 
-def appeals(book: AssessmentBook, cycles: list[int]) -> list[Draft]:
-    """Phase ``appeals``: revisions after closing, for cycles 2021-2023 (domain.md step 4).
-
-    Per cycle, a commune that failed a minimum condition wins its appeal (all conditions
-    true, strong values: it becomes eligible), and a commune with a second revision gets a
-    third one with new values (its score changes).
-    """
-    drafts = []
-    for cycle in (c for c in cycles if 2021 <= c <= 2023):
-        codes = sorted(code for (c, code) in book.held if c == cycle)
-        failing = [c for c in codes if not all(book.held[(cycle, c)].payload["conditions"]
-                                               .values())]
-        revised = [c for c in codes if book.revision(cycle, c) >= 2 and c not in failing]
-        for pool, options in ((failing, {"passing": True, "quality": 0.95}), (revised, {})):
-            if pool:
-                code = book.rng.choice(pool)
-                drafts.append(book.submit(cycle, code, book.revision(cycle, code) + 1,
-                                          **options))
-    return drafts
+def stale(book: AssessmentBook) -> list[Draft]:
+    """One commune skips a revision number (allowed), then the skipped revision arrives:
+    older than the one that counts, it is ``stale_revision`` (sent in the same phase, on
+    the same key, so after it)."""
+    cycle, code = book.rng.choice(sorted(book.held))
+    top = book.revision(cycle, code)
+    return [book.submit(cycle, code, top + 2),
+            book.submit(cycle, code, top + 1, expect="stale_revision")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,8 @@ _MARK = "\ue000"
 
 #: The envelope's fields, first in every event, in this order (events.md "Common envelope").
 SCHEMA_VERSION = 1
+OPENING = 8 * 3600  # 08:00 UTC, in seconds after midnight
+OFFICE_SECONDS = 10 * 3600  # until 17:59:59
 
 
 def _mark(value: object) -> str:
@@ -42,26 +44,27 @@ def loads(raw: bytes | str) -> Any:
 
 
 class Stamper:
-    """Deterministic event ids and ``occurred_at`` timestamps, in publication order.
+    """Deterministic event ids, and ``occurred_at`` timestamps on business dates.
 
     Ids come from their own seeded generator, so that changing how values are drawn does
-    not change the ids of unrelated events.
+    not change the ids of unrelated events. A timestamp is its event's business date at
+    an office hour (08:00 to 17:59 UTC, one second more per event in publication order),
+    so that its date is the same in every time zone of the program (Morocco: UTC+1).
     """
 
-    def __init__(self, seed: int, start: datetime, step: timedelta) -> None:
+    def __init__(self, seed: int) -> None:
         self._ids = random.Random(f"pac-grants-scenario-ids:{seed}")
-        self._now = start.astimezone(UTC)
-        self._step = step
+        self._serial = 0
 
     def event_id(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def tick(self) -> str:
-        """The next timestamp, RFC 3339 UTC with a ``Z`` (events.md envelope)."""
-        stamp = self._now
-        self._now += self._step
-        precision = "milliseconds" if self._step.microseconds else "seconds"
-        return stamp.isoformat(timespec=precision).replace("+00:00", "Z")
+    def stamp(self, day: date) -> str:
+        """RFC 3339 UTC with a ``Z`` (docs/events.md envelope), on ``day``."""
+        seconds = OPENING + self._serial % OFFICE_SECONDS
+        self._serial += 1
+        moment = datetime.combine(day, time(), UTC) + timedelta(seconds=seconds)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def envelope(event_id: str, event_type: str, occurred_at: str, source: str,

@@ -1,18 +1,25 @@
-"""Phase ``malformed``: one bad message per dead-letter code it can show (events.md).
+"""Phase ``malformed``: one bad message per dead-letter code it can show (docs/events.md).
 
 Each message has exactly one fault, so its code is not a matter of which check runs
 first: the assessment-based ones are a valid next revision of a held assessment with a
-single change. None of them may change a balance or an allocation.
+single change (decided before the cycle's state: every cycle is approved by now). The
+governance ones: a closing, a notification and a reopening that the cycle's state or
+dates refuse, a decision of a complaint nobody lodged, a complaint id used again with
+other content. None of them may change a balance or an allocation.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pac_grants.scenario.assessments import AssessmentBook
+from pac_grants.scenario.complaints import Register
+from pac_grants.scenario.cycles import Cycles
 from pac_grants.scenario.disbursements import Treasury
 from pac_grants.scenario.encoding import dumps, envelope
 from pac_grants.scenario.messages import SOURCES, Draft, Message
@@ -24,21 +31,32 @@ UNKNOWN_COMMUNE = "99.999.01.99"  # never registered
 Body = dict[str, Any]
 
 
-def malformed(book: AssessmentBook, treasury: Treasury, finals: dict[int, dict[str, int]]
-              ) -> list[Message]:
+@dataclass(frozen=True)
+class Sources:
+    """What the faults are made from: the program's makers, as the last phase left them."""
+
+    book: AssessmentBook
+    cycles: Cycles
+    register: Register
+    treasury: Treasury
+    on: date  # the business date of the phase
+
+
+def malformed(sources: Sources, finals: dict[int, dict[str, int]]) -> list[Message]:
+    book, treasury = sources.book, sources.treasury
     messages = []
     target = _target(book)
     if target is not None:
-        messages += _assessment_faults(book, *target)
-    messages += _revision_faults(book)
-    messages += _cycle_faults(book, treasury)
+        messages += _assessment_faults(book, sources.on, *target)
+    messages += _revision_faults(book, sources.on)
+    drafts = _cycle_faults(sources) + _complaint_faults(sources)
     paid = sorted((c, k) for (c, k), p in treasury.paid.items() if 0 < p < finals[c][k] * 100)
     if paid:
         cycle, code = treasury.rng.choice(paid)
         over = treasury.outstanding(cycle, code, finals[cycle][code]) + 1
-        draft = treasury.payment(cycle, code, over, expect="exceeds_outstanding")
-        messages.append(draft.encode(book.stamper))
-    return messages
+        drafts.append(treasury.payment(cycle, code, over, sources.on,
+                                       expect="exceeds_outstanding"))
+    return messages + [d.encode(book.stamper) for d in drafts]
 
 
 def _target(book: AssessmentBook) -> tuple[int, str] | None:
@@ -49,7 +67,8 @@ def _target(book: AssessmentBook) -> tuple[int, str] | None:
     return book.rng.choice(choices) if choices else None
 
 
-def _assessment_faults(book: AssessmentBook, cycle: int, code: str) -> list[Message]:
+def _assessment_faults(book: AssessmentBook, on: date, cycle: int, code: str
+                       ) -> list[Message]:
     body = copy.deepcopy(book.held[(cycle, code)].payload)
     body["revision"] += 1
     faults: list[tuple[str, Callable[[Body], Any]]] = [
@@ -67,65 +86,84 @@ def _assessment_faults(book: AssessmentBook, cycle: int, code: str) -> list[Mess
     for code_expected, change in faults:
         faulty = copy.deepcopy(body)
         change(faulty)
-        messages.append(_message(book, code, faulty, code_expected))
-    messages.append(_message(book, code, body, "unsupported_schema_version", version=2))
-    messages.append(_message(book, code, body, "unknown_event_type",
+        messages.append(_message(book, on, code, faulty, code_expected))
+    messages.append(_message(book, on, code, body, "unsupported_schema_version", version=2))
+    messages.append(_message(book, on, code, body, "unknown_event_type",
                              event_type="AssessmentWithdrawn"))
-    messages.append(_too_large(book, code, body))
-    messages += _not_json(book, code, body)
+    messages.append(_too_large(book, on, code, body))
+    messages += _not_json(book, on, code, body)
     return messages
 
 
-def _revision_faults(book: AssessmentBook) -> list[Message]:
-    messages = []
-    revised = sorted(key for key in book.held if book.revision(*key) >= 2)
-    if revised:
-        cycle, code = book.rng.choice(revised)
-        stale = book.payload(cycle, code, 1)
-        messages.append(_message(book, code, stale, "stale_revision"))
+def _revision_faults(book: AssessmentBook, on: date) -> list[Message]:
+    """The counting revision again with other content (checked before the state)."""
     cycle, code = book.rng.choice(sorted(book.held))
     conflicting = copy.deepcopy(book.held[(cycle, code)].payload)
     conflicting["conditions"]["MMC1"] = not conflicting["conditions"]["MMC1"]
-    messages.append(_message(book, code, conflicting, "conflicting_revision"))
-    return messages
+    return [_message(book, on, code, conflicting, "conflicting_revision")]
 
 
-def _cycle_faults(book: AssessmentBook, treasury: Treasury) -> list[Message]:
-    """A second CycleClosed, a pool for a window the cycle does not have, a payment to a
+def _cycle_faults(sources: Sources) -> list[Draft]:
+    """A second closing and a notification of an approved cycle, a reopening dated
+    before the approval, a pool for a window the cycle does not have, a payment to a
     commune nobody registered."""
+    book, cycles, on = sources.book, sources.cycles, sources.on
     cycle = min(book.rulesets)
     windows = {w.id for rs in book.rulesets.values() for w in rs.windows}
     foreign = sorted(windows - {w.id for w in book.rulesets[cycle].windows})
-    drafts = [Draft("cycles", str(cycle), "CycleClosed", book.stamper.event_id(),
-                    {"cycle": cycle}, expect_rejection="cycle_not_open")]
+    approved = cycles.approvals[cycle][-1]
+    drafts = [cycles.event(cycle, "CycleClosed", {}, on, "cycle_not_open"),
+              cycles.event(cycle, "ResultsNotified", {
+                  "notified_on": on.isoformat(), "complaint_deadline": on.isoformat()}, on,
+                  "cycle_not_open"),
+              cycles.event(cycle, "CycleReopened", {
+                  "reopened_on": (approved - timedelta(days=1)).isoformat(),
+                  "decision_ref": "Décision n° 0-0000", "reason": "date antérieure à "
+                  "l'approbation"}, on, "invalid_value")]
     if foreign:
-        drafts.append(Draft("cycles", str(cycle), "PoolAdjusted", book.stamper.event_id(),
-                            {"cycle": cycle, "window": foreign[0], "pool_mad": 1_000_000},
-                            expect_rejection="unknown_window"))
-    drafts.append(treasury.payment(cycle, UNKNOWN_COMMUNE, 100_000, expect="unknown_commune"))
-    return [d.encode(book.stamper) for d in drafts]
+        drafts.append(cycles.event(cycle, "PoolAdjusted", {"window": foreign[0],
+                                                           "pool_mad": 1_000_000}, on,
+                                   "unknown_window"))
+    drafts.append(sources.treasury.payment(cycle, UNKNOWN_COMMUNE, 100_000, on,
+                                           expect="unknown_commune"))
+    return drafts
 
 
-def _event(book: AssessmentBook, body: Body, *, version: int = 1,
+def _complaint_faults(sources: Sources) -> list[Draft]:
+    """A decision of a complaint nobody lodged, a lodged complaint's id with other content."""
+    register = sources.register
+    if not register.lodged:
+        return []
+    complaint_id, lodged = sorted(register.lodged.items())[0]
+    other = Draft("complaints", lodged.key, "ComplaintLodged", sources.book.stamper.event_id(),
+                  {**lodged.payload, "subjects": ["population"]}, sources.on,
+                  "conflicting_revision")
+    unknown = register.decide(f"{complaint_id[:-4]}9999", sources.on, expect="unknown_complaint",
+                              about=lodged)
+    return [other, unknown]
+
+
+def _event(book: AssessmentBook, on: date, body: Body, *, version: int = 1,
            event_type: str = "AssessmentSubmitted") -> str:
-    return dumps(envelope(book.stamper.event_id(), event_type, book.stamper.tick(),
+    return dumps(envelope(book.stamper.event_id(), event_type, book.stamper.stamp(on),
                           SOURCES["assessments"], body, version))
 
 
-def _message(book: AssessmentBook, key: str, body: Body, expect: str, **options: Any) -> Message:
-    value = _event(book, body, **options).encode("utf-8")
+def _message(book: AssessmentBook, on: date, key: str, body: Body, expect: str,
+             **options: Any) -> Message:
+    value = _event(book, on, body, **options).encode("utf-8")
     return Message("assessments", key.encode("utf-8"), value, expect)
 
 
-def _too_large(book: AssessmentBook, key: str, body: Body) -> Message:
+def _too_large(book: AssessmentBook, on: date, key: str, body: Body) -> Message:
     """Valid JSON, valid content, padded with whitespace to one byte over 64 KiB."""
-    text = _event(book, body).encode("utf-8")
+    text = _event(book, on, body).encode("utf-8")
     padded = b"{" + b" " * (MAX_MESSAGE_BYTES + 1 - len(text)) + text[1:]
     return Message("assessments", key.encode("utf-8"), padded, "message_too_large")
 
 
-def _not_json(book: AssessmentBook, key: str, body: Body) -> list[Message]:
-    text = _event(book, body).encode("utf-8")
+def _not_json(book: AssessmentBook, on: date, key: str, body: Body) -> list[Message]:
+    text = _event(book, on, body).encode("utf-8")
     truncated = text[: len(text) // 2]
     not_utf8 = b"\xff\xfe" + text[2:]
     return [Message("assessments", key.encode("utf-8"), raw, "malformed_json")

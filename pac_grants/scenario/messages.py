@@ -1,22 +1,24 @@
 """The values a generated program is made of: messages, phases, and drafts of events.
 
-A :class:`Draft` is an event before it is stamped: its ``occurred_at`` is given only when
-the phase's final (shuffled) order is known, so that timestamps follow publication order.
+A :class:`Draft` is an event before it is encoded, with its business date: the envelope's
+``occurred_at`` is that date (docs/events.md "Business dates"), at an office hour that the
+:class:`~pac_grants.scenario.encoding.Stamper` gives in publication order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pac_grants.scenario.encoding import Stamper, dumps, envelope
 
-#: Logical topics (events.md); the ``pac.`` prefix and ``.v1`` suffix are the publisher's.
-TOPICS = ("communes", "cycles", "assessments", "disbursements")
+#: Logical topics (docs/events.md); the ``pac.`` prefix and ``.v1`` suffix are the publisher's.
+TOPICS = ("communes", "cycles", "complaints", "assessments", "disbursements")
 
-#: Producers named in the envelope's ``source`` (events.md topic table).
-SOURCES = {"communes": "hcp-ref", "cycles": "dgct-programme", "assessments": "dgct-apa",
-           "disbursements": "tgr"}
+#: Producers named in the envelope's ``source`` (docs/events.md topic table).
+SOURCES = {"communes": "hcp-ref", "cycles": "dgct-programme", "complaints": "dgct-recours",
+           "assessments": "dgct-apa", "disbursements": "tgr"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +41,14 @@ class Phase:
 
 @dataclass(slots=True)
 class Draft:
-    """An input event whose timestamp is not fixed yet."""
+    """An input event that is not encoded yet; ``on`` is its business date."""
 
     topic: str
     key: str
     event_type: str
     event_id: str
     payload: dict[str, Any]
+    on: date
     expect_rejection: str | None = None
     duplicate_of: Draft | None = None  # an exact redelivery: same bytes as that draft
     encoded: bytes | None = field(default=None, repr=False)
@@ -56,7 +59,7 @@ class Draft:
             value = self.duplicate_of.encoded
             assert value is not None, "a duplicate must come after its original"
         else:
-            event = envelope(self.event_id, self.event_type, stamper.tick(),
+            event = envelope(self.event_id, self.event_type, stamper.stamp(self.on),
                              SOURCES[self.topic], self.payload)
             value = dumps(event).encode("utf-8")
         self.encoded = value

@@ -1,10 +1,12 @@
 """Writing a program to a directory, for ``pac-grants publish`` and ``allocate``.
 
 Files: ``NN-phase.topic.jsonl`` (one message value per line, in publication order),
-``communes.csv`` (the final registry, in the CSV shape of interfaces.md ``--communes``),
+``communes.csv`` (the registry at the end, in the CSV shape of ``pac-grants allocate
+--communes``), ``communes-CYCLE.csv`` (the commune data each cycle's last approval froze:
+what its allocation in the ledger used, docs/events.md "Frozen reference data"),
 ``final.assessments.jsonl`` (only the assessments that count, every cycle: the input of
-``pac-grants allocate --assessments``) and ``manifest.json`` (files, pools, and the
-expected dead-letter code of each bad line).
+``pac-grants allocate --assessments``) and ``manifest.json`` (files, pools, approval
+dates, and the expected dead-letter code of each bad line).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pac_grants.scenario.communes import CommuneRow
 from pac_grants.scenario.messages import Message
 
 if TYPE_CHECKING:
@@ -38,12 +41,16 @@ def write_program(program: Program, directory: Path) -> list[tuple[Path, int]]:
                                  str(line): m.expect_rejection
                                  for line, m in enumerate(messages, start=1)
                                  if m.expect_rejection}})
-    written.append(_write_communes(program, directory / "communes.csv"))
+    written.append(_write_communes(program.final_communes, directory / "communes.csv"))
+    for cycle, rows in sorted(program.frozen.items()):
+        written.append(_write_communes(rows, directory / f"communes-{cycle}.csv"))
     finals = [raw for _, raw in sorted(program.counting.items())]
     (directory / "final.assessments.jsonl").write_bytes(b"".join(r + b"\n" for r in finals))
     written.append((directory / "final.assessments.jsonl", len(finals)))
     summary = {"seed": program.seed, "scale": program.scale, "cycles": list(program.cycles),
-               "pools": {str(c): p for c, p in program.pools.items()}, "files": manifest}
+               "pools": {str(c): p for c, p in program.pools.items()},
+               "approvals": {str(c): [d.isoformat() for d in days]
+                             for c, days in program.approvals.items()}, "files": manifest}
     (directory / "manifest.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     return written
 
@@ -55,13 +62,13 @@ def _write_lines(path: Path, messages: list[Message]) -> None:
             out.write(message.value + b"\n")
 
 
-def _write_communes(program: Program, path: Path) -> tuple[Path, int]:
+def _write_communes(rows: list[CommuneRow], path: Path) -> tuple[Path, int]:
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
-        for row in program.final_communes:
+        for row in rows:
             writer.writerow([row["code"], row["name_fr"], row["name_ar"], row["region"],
                              row["province"], row["population"]["2014"],
                              row["population"]["2024"],
                              "true" if row["participating"] else "false"])
-    return path, len(program.final_communes)
+    return path, len(rows)

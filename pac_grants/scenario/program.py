@@ -1,12 +1,22 @@
 """A whole sample program, phase by phase, for the demo, the tests and the benchmarks.
 
-Phases (the publisher waits until one is processed before sending the next):
-``reference`` (CommuneRegistered), ``open`` (CycleOpened with the pools of rules.md s6,
-times ``scale``), ``assessments`` (plus one payment on a still-open cycle:
-``cycle_not_closed``), ``close`` (all cycles, 2024 included, so every cycle ends final
-and posted), ``appeals`` (revisions after closing, a PoolAdjusted, a population
-correction), ``disbursements`` and ``malformed``. Same seed, scale, cycles and
-revisions: the same bytes.
+Each phase is published, then processed, before the next (topics are read concurrently,
+docs/events.md s1), so the order of phases is the order of a cycle's life; every event
+is dated on its business date (:mod:`pac_grants.scenario.calendar`):
+
+1. ``reference``: the communes (``CommuneRegistered``);
+2. ``open``: ``CycleOpened`` with the pools of docs/rules.md, times ``scale``;
+3. ``assessments``: first submissions, revisions, redeliveries, a stale revision, the
+   pool change of 2022, a payment of a cycle not approved (``cycle_not_closed``);
+4. ``notify``: ``ResultsNotified`` for every cycle but 2019 (approved without notice);
+5. ``complaints``: the complaints register (:mod:`~pac_grants.scenario.complaints`);
+6. ``early-close``: approvals tried too early, refused;
+7. ``decisions``: the complaint that held 2022 up, decided;
+8. ``close``: every cycle approved on June 30 of its grant year;
+9. ``after-approval`` to 12. ``re-close``: :mod:`~pac_grants.scenario.appeals`;
+13. ``disbursements``; 14. ``malformed``: one bad message per dead-letter code.
+
+Same seed, scale, cycles and revisions: the same bytes.
 """
 
 from __future__ import annotations
@@ -14,29 +24,29 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pac_grants.rules.engine import CycleResult
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset
-from pac_grants.scenario import final
-from pac_grants.scenario.assessments import AssessmentBook, appeals, submissions
-from pac_grants.scenario.communes import CommuneRow, corrected, program_communes
+from pac_grants.scenario import appeals, calendar, final
+from pac_grants.scenario.assessments import AssessmentBook, stale, submissions
+from pac_grants.scenario.communes import CommuneRow, program_communes
+from pac_grants.scenario.complaints import Register, complaints, decisions
+from pac_grants.scenario.cycles import Cycles, early_closings
 from pac_grants.scenario.disbursements import Treasury, payments
 from pac_grants.scenario.encoding import Stamper, loads
-from pac_grants.scenario.malformed import malformed
+from pac_grants.scenario.malformed import Sources, malformed
 from pac_grants.scenario.messages import Draft, Message, Phase, encode_phase
 
-#: Demo pools in MAD (rules.md s6), multiplied by ``scale``.
+#: Demo pools in MAD (docs/rules.md), multiplied by ``scale``.
 DEMO_POOLS: dict[int, dict[str, int]] = {
     2019: {"standard": 210_000_000}, 2020: {"standard": 1_200_000_000},
     2021: {"standard": 1_500_000_000}, 2022: {"standard": 1_600_000_000},
     2023: {"standard": 1_700_000_000},
     2024: {"standard": 1_300_000_000, "grandes_communes": 500_000_000}}
-#: The pool change after closing: 2022 standard +50,000,000 MAD (times ``scale``).
-POOL_ADJUSTMENT = (2022, "standard", 50_000_000)
-DEFAULT_START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+UNNOTIFIED_CYCLE = 2019  # approved without a notification (allowed)
 
 
 @dataclass
@@ -48,9 +58,11 @@ class Program:
     cycles: tuple[int, ...]
     phases: list[Phase]
     communes: list[CommuneRow]  # as registered in phase ``reference``
-    final_communes: list[CommuneRow]  # after the population correction of ``appeals``
+    final_communes: list[CommuneRow]  # the registry at the end (after the correction)
+    frozen: dict[int, list[CommuneRow]]  # the commune data of each cycle's last approval
     pools: dict[int, dict[str, int]]  # final pools, after PoolAdjusted
-    counting: dict[tuple[int, str], bytes] = field(repr=False)  # highest valid revision
+    counting: dict[tuple[int, str], bytes] = field(repr=False)  # highest counted revision
+    approvals: dict[int, list[date]] = field(default_factory=dict)  # closed_on of each
 
     def messages(self) -> Iterator[Message]:
         for phase in self.phases:
@@ -58,9 +70,11 @@ class Program:
 
     def final_inputs(self, cycle: int) -> tuple[list[CommuneRow], dict[str, dict[str, Any]],
                                                 dict[str, int]]:
-        """(communes, assessment events by commune code, pools) that count for ``cycle``."""
+        """(communes, assessment events by commune code, pools) that count for ``cycle``:
+        the commune data its last approval froze."""
         events = {code: loads(raw) for (c, code), raw in self.counting.items() if c == cycle}
-        return list(self.final_communes), events, dict(self.pools[cycle])
+        communes = self.frozen.get(cycle, self.final_communes)
+        return list(communes), events, dict(self.pools[cycle])
 
     def final_result(self, cycle: int) -> CycleResult:
         """The offline engine over the final inputs: what the ledger must hold."""
@@ -76,8 +90,7 @@ class Program:
 
 
 def generate_program(seed: int = 20190, scale: int = 1, cycles: Iterable[int] = range(2019, 2025),
-                     revisions: int = 0, start: datetime = DEFAULT_START,
-                     step: timedelta = timedelta(seconds=1)) -> Program:
+                     revisions: int = 0) -> Program:
     """The sample program; ``revisions``: extra revisions for every commune and cycle.
 
     Assessment events: communes x cycles x (1 + revisions), plus ~10% second revisions
@@ -87,26 +100,55 @@ def generate_program(seed: int = 20190, scale: int = 1, cycles: Iterable[int] = 
     if not cycles or revisions < 0:
         raise ValueError("need at least one cycle and revisions >= 0")
     rulesets = _rulesets(cycles)
-    rng, stamper = random.Random(f"pac-grants-scenario:{seed}"), Stamper(seed, start, step)
+    rng, stamper = random.Random(f"pac-grants-scenario:{seed}"), Stamper(seed)
     communes = program_communes(scale, rng)
     pools = {c: {w: p * scale for w, p in DEMO_POOLS[c].items()} for c in cycles}
-    book, treasury = AssessmentBook(communes, rulesets, rng, stamper), Treasury(rng, stamper)
-    phases = []
-    phases.append(encode_phase("reference", _registrations(communes, stamper), stamper))
-    phases.append(encode_phase("open", _openings(rulesets, pools, stamper), stamper))
-    early = treasury.payment(cycles[-1], communes[0]["code"], 100_000, expect="cycle_not_closed")
-    phases.append(encode_phase("assessments", [*submissions(book, list(cycles), revisions),
-                                               early], stamper))
-    phases.append(encode_phase("close", [_cycle_event(stamper, "CycleClosed", {"cycle": c})
-                                         for c in cycles], stamper))
-    final_communes, changes = _changes(communes, pools, scale, rng, stamper)
-    phases.append(encode_phase("appeals", [*changes, *appeals(book, list(cycles))], stamper))
-    program = Program(seed, scale, cycles, phases, communes, final_communes, pools,
-                      _counting(book))
+    book = AssessmentBook(communes, rulesets, rng, stamper)
+    lives, register, treasury = Cycles(rulesets, pools, communes, book, stamper), \
+        Register(book), Treasury(rng, stamper)
+    phases: list[Phase] = []
+
+    def phase(name: str, drafts: list[Draft]) -> None:
+        phases.append(encode_phase(name, drafts, stamper))
+
+    registered = calendar.registered_on(cycles[0])
+    phase("reference", [lives.register(row, registered) for row in communes])
+    phase("open", lives.openings())
+    phase("assessments", _assessments(book, lives, treasury, revisions, scale))
+    notified = [c for c in cycles if c != UNNOTIFIED_CYCLE]
+    phase("notify", [lives.notify(c) for c in notified])
+    phase("complaints", complaints(register, notified, [c for c in cycles if c not in notified]))
+    held_up = [register.lodged[i].payload["cycle"] for i in register.undecided]
+    phase("early-close", early_closings(lives, held_up))
+    phase("decisions", decisions(register))
+    phase("close", [lives.approve(c, calendar.approved_on(c)) for c in cycles])
+    refused, appeal = appeals.after_approval(lives, register, scale)
+    phase("after-approval", refused)
+    phase("reopen", appeals.reopening(lives, appeal))
+    phase("late-appeal", appeals.late_appeal(lives, appeal))
+    phase("re-close", appeals.reclosing(lives, appeal))
+    program = Program(seed, scale, cycles, phases, communes, lives.registry, lives.frozen,
+                      pools, _counting(book), lives.approvals)
     finals = {c: final.amounts(program.final_result(c)) for c in cycles}
-    phases.append(encode_phase("disbursements", payments(treasury, finals), stamper))
-    phases.append(Phase("malformed", tuple(malformed(book, treasury, finals))))
+    phase("disbursements", payments(treasury, finals, lives.approvals))
+    end = date(cycles[-1] + 2, 1, 15)
+    phases.append(Phase("malformed", tuple(malformed(
+        Sources(book, lives, register, treasury, end), finals))))
     return program
+
+
+def _assessments(book: AssessmentBook, lives: Cycles, treasury: Treasury, revisions: int,
+                 scale: int) -> list[Draft]:
+    cycles = sorted(book.rulesets)
+    drafts = [*submissions(book, cycles, revisions), *stale(book)]
+    pool_cycle, window, delta = appeals.POOL_CHANGE
+    if pool_cycle in cycles:
+        drafts.append(lives.pool_change(pool_cycle, window, lives.pools[pool_cycle][window]
+                                        + delta * scale, calendar.pool_changed_on(pool_cycle)))
+    last = cycles[-1]
+    drafts.append(treasury.payment(last, book.codes(last)[0], 100_000,
+                                   calendar.pool_changed_on(last), expect="cycle_not_closed"))
+    return drafts
 
 
 def _counting(book: AssessmentBook) -> dict[tuple[int, str], bytes]:
@@ -126,35 +168,3 @@ def _rulesets(cycles: tuple[int, ...]) -> dict[int, Ruleset]:
                              f"(known: {', '.join(map(str, DEMO_POOLS))})")
         rulesets[cycle] = ruleset
     return rulesets
-
-
-def _registrations(communes: list[CommuneRow], stamper: Stamper) -> list[Draft]:
-    return [Draft("communes", row["code"], "CommuneRegistered", stamper.event_id(), dict(row))
-            for row in communes]
-
-
-def _cycle_event(stamper: Stamper, event_type: str, body: dict[str, Any]) -> Draft:
-    return Draft("cycles", str(body["cycle"]), event_type, stamper.event_id(), body)
-
-
-def _openings(rulesets: dict[int, Ruleset], pools: dict[int, dict[str, int]],
-              stamper: Stamper) -> list[Draft]:
-    return [_cycle_event(stamper, "CycleOpened", {"cycle": c, "ruleset_id": rs.id,
-                                                  "pools": dict(pools[c])})
-            for c, rs in rulesets.items()]
-
-
-def _changes(communes: list[CommuneRow], pools: dict[int, dict[str, int]], scale: int,
-             rng: random.Random, stamper: Stamper) -> tuple[list[CommuneRow], list[Draft]]:
-    """After closing: one pool change (ledger.md adjustment) and one population correction."""
-    drafts = []
-    cycle, window, delta = POOL_ADJUSTMENT
-    if cycle in pools:
-        pools[cycle][window] += delta * scale
-        drafts.append(_cycle_event(stamper, "PoolAdjusted", {
-            "cycle": cycle, "window": window, "pool_mad": pools[cycle][window]}))
-    index = rng.randrange(len(communes))
-    fixed = corrected(communes[index], rng)
-    drafts.append(Draft("communes", fixed["code"], "CommuneRegistered", stamper.event_id(),
-                        dict(fixed)))
-    return [*communes[:index], fixed, *communes[index + 1:]], drafts

@@ -1,9 +1,11 @@
-"""``pac-grants demo`` as a user runs it: embedded Tansu, nothing else (interfaces.md).
+"""``pac-grants demo`` as a user runs it: embedded Tansu, nothing else (docs/cli.md).
 
 The demo exits 0 only if every event was processed, the ledger verifies and equals the
-offline calculation, and the dead letters are exactly the expected ones; the summary on
-stdout says so. ``PAC_BROKER_URL`` is removed so that the embedded broker is used, and
-no process it started may outlive it.
+offline calculation (each cycle with the commune data of its last approval), and the
+dead letters are exactly the expected ones; the summary on stdout says so, with each
+cycle's state and approval date and the reopened cycle's decisions. ``PAC_BROKER_URL``
+is removed so that the embedded broker is used, and no process it started may outlive
+it.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def test_demo_runs_end_to_end_on_the_embedded_broker(tmp_path: Path) -> None:
     out = done.stdout
     assert "0 differences" in out
     assert "ledger verify: ok:" in out
-    for cycle in ("2019", "2020", "2021", "2022", "2023", "2024"):
-        assert re.search(rf"\n{cycle} +standard ", out), cycle
-    assert "grandes_communes" in out
+    for cycle in range(2019, 2025):  # every cycle approved on June 30 of its grant year
+        assert re.search(rf"\n{cycle} +approuvé +{cycle + 1}-06-30 +standard ", out), cycle
+    assert re.search(r"\n2024 +approuvé +2025-06-30 +grandes_communes ", out)
+    assert "\n2021: approved on 2022-06-30, 2022-09-30; reopened on 2022-09-01" in out
     assert "metrics: http://127.0.0.1:" in out
     assert "embedded Tansu" in done.stderr
     assert (workdir / "ledger.db").is_file()

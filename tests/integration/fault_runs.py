@@ -96,13 +96,23 @@ def pool_changes(messages: Iterable[Message]) -> int:
 
 
 def expected_kinds(reference: Reference, changes: int) -> dict[str, int]:
-    """Envelopes, allocations and payments have fixed counts (ledger.md): one envelope
-    per window opened and per pool change, one allocation per window of a closed
-    cycle, one disbursement per payment_ref. Adjustments depend on batching."""
+    """Every kind has an exact count (docs/ledger.md): one envelope per window opened and
+    per pool change, one allocation per window of an approved cycle (its first
+    approval), one adjustment per window whose amounts a re-approval changed, one
+    disbursement per payment_ref. Batching changes none of them."""
     windows = sum(len(pools) for pools in reference.pools.values())
     closed = sum(len(reference.pools[c]) for c in reference.closed)
     return {"envelope": windows + changes, "allocation": closed,
-            "disbursement": len(reference.payment_refs)}
+            "adjustment": reference.adjustments, "disbursement": len(reference.payment_refs)}
+
+
+def assert_kinds(database_url: str, reference: Reference, messages: Iterable[Message]
+                 ) -> dict[str, int]:
+    """The ledger's transactions by kind are exactly :func:`expected_kinds`."""
+    kinds = transaction_kinds(database_url)
+    expected = expected_kinds(reference, pool_changes(messages))
+    assert {k: kinds.get(k, 0) for k in expected} == expected, kinds
+    return kinds
 
 
 def check(run: Run, check_ledger: Callable[[Ledger, Reference], None],
@@ -122,9 +132,7 @@ def check(run: Run, check_ledger: Callable[[Ledger, Reference], None],
             assert letters == rejections
     finally:
         ledger.dispose()
-    kinds = transaction_kinds(url)
-    assert {k: kinds.get(k, 0) for k in ("envelope", "allocation", "disbursement")} == \
-        expected_kinds(run.reference, pool_changes(run.program.messages()))
+    kinds = assert_kinds(url, run.reference, run.program.messages())
     verify = cli(run.env, "ledger", "verify")
     assert verify.returncode == 0 and verify.stdout.startswith("ok:"), verify.stdout
     return {"transactions": report.transactions, "kinds": kinds,

@@ -2,9 +2,10 @@
 independent reference of events.md's rules to compare the ledger with.
 
 The reference does not use the pipeline's code: it replays the scenario's accepted
-messages (those without an expected rejection) with the plain rules of events.md
-(latest commune, pools, highest revision, closed cycles, payments) and gives the
-amounts through the offline engine (``compute_cycle``), as ``pac-grants allocate`` does.
+messages (those without an expected rejection) with the plain rules of docs/events.md
+(latest commune, pools, highest revision, approvals with the commune data they freeze,
+reopenings, payments) and gives the amounts through the offline engine
+(``compute_cycle``), as ``pac-grants allocate`` does.
 """
 
 from __future__ import annotations
@@ -94,17 +95,33 @@ def wait_processed(database_url: str, sent: dict[str, int], worker: Worker,
 
 
 class Reference:
-    """events.md's stateful rules, replayed independently over accepted messages."""
+    """docs/events.md's stateful rules, replayed independently over accepted messages.
+
+    An approval (``CycleClosed``) computes the cycle's amounts over the commune data of
+    that moment and keeps them with that data (docs/events.md "Frozen reference data"):
+    the ledger holds those amounts until a reopened cycle is approved again, which posts
+    one ``adjustment`` per window whose amounts changed. The program never sends a
+    closing in the same phase as a change of its cycle (topics are read concurrently),
+    so replaying in publication order is what the pipeline sees."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
         self.communes: dict[str, Commune] = {}
         self.rulesets: dict[int, str] = {}
         self.pools: dict[int, dict[str, int]] = {}
-        self.closed: set[int] = set()
+        self.approvals: Counter[int] = Counter()  # approvals per cycle
+        self.approved: set[int] = set()  # approved and not reopened
+        self.frozen: dict[int, list[Commune]] = {}  # the data of the last approval
+        self.posted: dict[int, dict[tuple[str, str], int]] = {}  # (window, code) -> centimes
+        self.adjustments = 0  # windows changed by re-approvals
         self.assessments: dict[tuple[int, str], dict[str, Any]] = {}
         self.paid: Counter[tuple[int, str]] = Counter()
         self.payment_refs: set[str] = set()
+
+    @property
+    def closed(self) -> set[int]:
+        """Cycles approved at least once (they have an allocation in the ledger)."""
+        return set(self.approvals)
 
     def apply(self, message: Message) -> None:
         if message.expect_rejection:
@@ -113,7 +130,10 @@ class Reference:
         if event["event_id"] in self.seen:
             return
         self.seen.add(event["event_id"])
-        getattr(self, "_" + event["event_type"])(event)
+        getattr(self, "_" + event["event_type"], self._no_effect)(event)
+
+    def _no_effect(self, e: dict[str, Any]) -> None:
+        """Notifications and complaints change no amount by themselves."""
 
     def _CommuneRegistered(self, e: dict[str, Any]) -> None:
         population = {int(k): int(v) for k, v in e["population"].items()}
@@ -128,7 +148,19 @@ class Reference:
         self.pools[e["cycle"]][e["window"]] = int(e["pool_mad"])
 
     def _CycleClosed(self, e: dict[str, Any]) -> None:
-        self.closed.add(e["cycle"])
+        cycle = e["cycle"]
+        amounts = self.compute(cycle, list(self.communes.values()))
+        if self.approvals[cycle]:
+            before = self.posted[cycle]
+            changed = {window for window, code in set(amounts) | set(before)
+                       if amounts.get((window, code), 0) != before.get((window, code), 0)}
+            self.adjustments += len(changed)
+        self.posted[cycle], self.frozen[cycle] = amounts, list(self.communes.values())
+        self.approvals[cycle] += 1
+        self.approved.add(cycle)
+
+    def _CycleReopened(self, e: dict[str, Any]) -> None:
+        self.approved.discard(e["cycle"])
 
     def _AssessmentSubmitted(self, e: dict[str, Any]) -> None:
         key = (e["cycle"], e["commune_code"])
@@ -143,12 +175,19 @@ class Reference:
         self.payment_refs.add(e["payment_ref"])
         self.paid[(e["cycle"], e["commune_code"])] += int(Decimal(e["amount_mad"]) * 100)
 
-    def allocation(self, cycle: int) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
-        """((window, code) -> centimes for amounts > 0, window -> unallocated centimes)."""
+    def compute(self, cycle: int, communes: list[Commune]) -> dict[tuple[str, str], int]:
+        """(window, code) -> centimes for amounts > 0, over ``communes``."""
         ruleset = packaged_ruleset_by_id(self.rulesets[cycle])
         counting = {code: to_assessment(e) for (c, code), e in self.assessments.items()
                     if c == cycle}
-        result = compute_cycle(ruleset, self.communes.values(), counting, self.pools[cycle])
-        amounts = {(w.window.id, c.code): c.amount * 100 for w in result.windows
-                   for c in w.communes if c.amount}
-        return amounts, {w.window.id: w.unallocated * 100 for w in result.windows}
+        result = compute_cycle(ruleset, communes, counting, self.pools[cycle])
+        return {(w.window.id, c.code): c.amount * 100 for w in result.windows
+                for c in w.communes if c.amount}
+
+    def allocation(self, cycle: int) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """What the ledger holds for an approved cycle: ((window, code) -> centimes for
+        amounts > 0 as of its last approval, window -> its pool balance in centimes)."""
+        amounts = self.posted[cycle]
+        unallocated = {w: pool * 100 - sum(v for (win, _c), v in amounts.items() if win == w)
+                       for w, pool in self.pools[cycle].items()}
+        return dict(amounts), unallocated

@@ -2,8 +2,10 @@
 it"; rules.md s7): ``pac-grants api`` as a child process, over HTTP on loopback.
 
 The oracle is independent of the API: the ledger commands' own JSON and CSV, and the
-offline engine over the program's final inputs (``Program.final_result``), which is what
-ledger.md "Consistent with the rules" says the ledger must hold.
+offline engine over the program's final inputs (``Program.final_result``: each cycle's
+last approval, with the commune data it froze), which is what ledger.md "Consistent with
+the rules" says the ledger must hold; the program's approval dates for the cycles'
+states and balances as of a date.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import signal
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +169,45 @@ def test_read_only_session_on_postgresql(fresh_postgres_url: str, tmp_path: Path
                                  "region": "r", "province": "p"}])  # writable again
     finally:
         ledger.dispose()
+
+
+def test_cycles_show_their_state_and_the_decision_of_their_last_approval(
+        api: httpx.Client, sample: Program) -> None:
+    cycles = {c["cycle"]: c for c in ok(api, "/cycles")["cycles"]}
+    assert sorted(cycles) == list(CYCLES)
+    for cycle, row in cycles.items():
+        assert row["state"] == "approved" and row["status"] == "closed"
+        assert row["closed_on"] == sample.approvals[cycle][-1].isoformat()
+        assert row["decision_ref"].startswith("Arrêté conjoint n° ")
+
+
+def test_balances_as_of_the_two_approvals_of_the_reopened_cycle(
+        api: httpx.Client, sample: Program) -> None:
+    """Nothing before 2021's first approval, its first amounts on June 30, the final ones
+    (with the upheld late appeal) from September 30, each on its business date."""
+    first, second = sample.approvals[2021]
+
+    def allocated(on: date) -> dict[str, str]:
+        rows = ok(api, f"/cycles/2021/balances?as_of={on.isoformat()}")["communes"]
+        return {r["code"]: r["allocated"] for r in rows}
+
+    assert set(allocated(first - timedelta(days=1)).values()) <= {"0.00"}
+    at_first, at_second = allocated(first), allocated(second)
+    final = {c.code: money.text(c.amount * 100) for w in sample.final_result(2021).windows
+             for c in w.communes}
+    assert at_first != at_second
+    assert {k: v for k, v in at_second.items() if v != "0.00"} == {
+        k: v for k, v in final.items() if v != "0.00"}
+
+
+def test_an_approved_cycle_is_explained_with_its_frozen_data(api: httpx.Client,
+                                                             sample: Program) -> None:
+    """The correction of a 2014 population came after 2022's approval: 2022 is explained
+    with the population it was approved with; 2021, approved again after it, with the
+    corrected one."""
+    original = {r["code"]: r["population"]["2014"] for r in sample.communes}
+    current = {r["code"]: r["population"]["2014"] for r in sample.final_communes}
+    [code] = [c for c in current if current[c] != original[c]]
+    for cycle, population in ((2022, original[code]), (2021, current[code])):
+        why = ok(api, f"/cycles/{cycle}/communes/{code}/explanation")
+        assert why["population"]["value"] == population, cycle

@@ -1,8 +1,12 @@
-"""``pac-grants dlq list`` and ``dlq replay`` on the real broker (events.md dead letters).
+"""``pac-grants dlq list`` and ``dlq replay`` on the real broker (docs/events.md dead
+letters).
 
-A payment for a commune not registered yet is dead-lettered (``unknown_commune``); once
-the commune is registered (its held assessment then counts, an adjustment gives it its
-grant), replaying the dead letter pays it. The worker runs as ``pac-grants worker``.
+A payment for a commune not registered yet is dead-lettered (``unknown_commune``). The
+commune is registered after its cycle's approval, so its held assessment, released into
+the approved cycle, is dead-lettered too (``cycle_closed``) and its grant stays nil. A
+decision reopens the cycle, the commune's assessment is sent again as a new revision,
+the second approval gives it its grant by adjustment; then replaying the payment's dead
+letter pays it. The worker runs as ``pac-grants worker``.
 """
 
 from __future__ import annotations
@@ -52,25 +56,41 @@ def settle(env: dict[str, str], worker: Worker, counts: dict[str, int]) -> None:
                    worker, timeout=60)
 
 
+def dead_letters(env: dict[str, str]) -> list[dict[str, Any]]:
+    listed = cli(env, "dlq", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
 def test_replay_after_the_cause_is_fixed(env: dict[str, str], worker: Worker,
                                          tmp_path: Path) -> None:
     publish(env, tmp_path, "communes", commune(A))
     publish(env, tmp_path, "cycles", opened(10_000_000))
     publish(env, tmp_path, "assessments", assessment(A), assessment(B))  # B is held
     settle(env, worker, {"communes": 1, "cycles": 1, "assessments": 2})
-    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021))
+    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
+                                                 closed_on="2022-06-30"))
     publish(env, tmp_path, "disbursements", paid(B, "1000.00", "TGR-B-1"))
     settle(env, worker, {"cycles": 2, "disbursements": 1})
-
-    listed = cli(env, "dlq", "list", "--format", "json")
-    assert listed.returncode == 0, listed.stderr
-    [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
+    [letter] = dead_letters(env)
     assert (letter["error"]["code"], letter["key"]) == ("unknown_commune", B)
 
-    publish(env, tmp_path, "communes", commune(B, 200_000))  # the cause, fixed
+    publish(env, tmp_path, "communes", commune(B, 200_000))  # after the approval
     settle(env, worker, {"communes": 2})
+    assert {(d["error"]["code"], d["key"]) for d in dead_letters(env)} == {
+        ("unknown_commune", B), ("cycle_closed", B)}  # its held assessment, released
     ledger = Ledger.from_url(env["PAC_DATABASE_URL"])
     try:
+        assert ledger.outstanding(2021, B) == 0
+        publish(env, tmp_path, "cycles", cycle_event(
+            "CycleReopened", cycle=2021, reopened_on="2022-07-01", decision_ref="D-12",
+            reason="commune 09.001.01.02 registered after the approval"))
+        settle(env, worker, {"cycles": 3})
+        publish(env, tmp_path, "assessments", assessment(B, revision=2))
+        settle(env, worker, {"assessments": 3})
+        publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
+                                                     closed_on="2022-07-15"))
+        settle(env, worker, {"cycles": 4})
         assert ledger.outstanding(2021, B) > 100_000  # its grant, by adjustment
         replayed = cli(env, "dlq", "replay", "--code", "unknown_commune")
         assert replayed.returncode == 0 and "1 dead letters replayed" in replayed.stderr

@@ -35,7 +35,7 @@ from tests.integration.test_pipeline_e2e import check_ledger
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 KILLS = 5
 #: Phases long enough to be hurt in (the others are a handful of messages).
-BUSY = ("assessments", "appeals", "disbursements")
+BUSY = ("assessments", "complaints", "disbursements")
 
 
 @pytest.fixture(scope="module")

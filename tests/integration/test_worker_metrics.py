@@ -99,7 +99,8 @@ def phases() -> list[list[Message]]:
                             "99.999.99.99", "unknown_commune"))
     return [reference, [*submitted, submitted[0], *bad],
             [message("cycles", {"event_type": "CycleClosed", "schema_version": 1,
-                                "source": "dgct-programme", "cycle": CYCLE}, str(CYCLE))],
+                                "source": "dgct-programme", "cycle": CYCLE,
+                                "closed_on": "2022-06-30"}, str(CYCLE))],
             payments]
 
 

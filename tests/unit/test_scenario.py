@@ -1,8 +1,7 @@
-"""The sample program generator (pac_grants.scenario): deterministic, valid, consistent.
+"""The sample program generator (pac_grants.scenario): deterministic, valid, its files.
 
-A small reference model of events.md's stateful rules (redelivery, revisions, closing,
-payments) replays the whole program and must reach, for every message, the dead-letter
-code the generator expects, and the final inputs the generator reports.
+The lifecycle of the program (replayed with an independent reference, and fed to the
+pipeline's batch handler) is in test_scenario_lifecycle.py and test_scenario_pipeline.py.
 """
 
 from __future__ import annotations
@@ -20,12 +19,23 @@ from models.decode import Rejection, decode
 from pac_grants.cli import main
 from pac_grants.rules.ruleset import packaged_ruleset
 from pac_grants.rules.scoring import check_assessment
-from pac_grants.scenario import Message, Program, generate_program
+from pac_grants.scenario import Program, generate_program
 from pac_grants.scenario.final import to_assessment
 from pac_grants.scenario.program import DEMO_POOLS
 
-PHASES = ["reference", "open", "assessments", "close", "appeals", "disbursements", "malformed"]
-ENVELOPE = {"event_id", "occurred_at"}
+PHASES = ["reference", "open", "assessments", "notify", "complaints", "early-close",
+          "decisions", "close", "after-approval", "reopen", "late-appeal", "re-close",
+          "disbursements", "malformed"]
+KEYS = {"communes": "code", "cycles": "cycle", "complaints": "commune_code",
+        "assessments": "commune_code", "disbursements": "commune_code"}
+#: Codes that need the state: decoding alone accepts the message.
+STATEFUL = {"stale_revision", "conflicting_revision", "exceeds_outstanding", "cycle_not_closed",
+            "cycle_not_open", "unknown_commune", "cycle_closed", "cycle_not_notified",
+            "complaint_late", "complaints_open", "complaint_window_open", "unknown_complaint",
+            "paid_before_approval", "inputs_changed"}
+#: Codes decided by decoding an assessment, but by the state for these topics: a
+#: complaint's subjects need the commune's window, a reopening's date the approval's.
+STATEFUL_ON = {("complaints", "unknown_indicator"), ("cycles", "invalid_value")}
 
 
 @pytest.fixture(scope="module")
@@ -54,112 +64,40 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(program: Progr
 def test_phases_in_order_with_logical_topics_and_keys(program: Program) -> None:
     assert [p.name for p in program.phases] == PHASES
     for message in program.messages():
-        assert message.topic in {"communes", "cycles", "assessments", "disbursements"}
+        assert message.topic in KEYS
         assert isinstance(message.key, bytes) and isinstance(message.value, bytes)
+        if message.expect_rejection not in ("malformed_json", "message_too_large"):
+            event = json.loads(message.value)
+            assert message.key == str(event[KEYS[message.topic]]).encode(), event
     for event in events(program, "cycles"):
         assert event["cycle"] in range(2019, 2025)
 
 
 def test_every_valid_message_decodes_and_every_decidable_fault_gets_its_code(
         scaled: Program) -> None:
-    stateful = {"stale_revision", "conflicting_revision", "exceeds_outstanding",
-                "cycle_not_closed", "cycle_not_open", "unknown_commune"}
     for message in scaled.messages():
         result = decode(message.value, message.topic)
-        if message.expect_rejection in (None, *stateful):
+        if message.expect_rejection in (None, *STATEFUL) or (
+                message.topic, message.expect_rejection) in STATEFUL_ON:
             assert not isinstance(result, Rejection), (result, message.value[:200])
         else:
             assert isinstance(result, Rejection), message.value[:200]
             assert result.code == message.expect_rejection
 
 
-def test_the_faults_cover_the_dead_letter_codes_of_the_brief(program: Program) -> None:
+def test_the_faults_cover_the_dead_letter_codes(program: Program) -> None:
     codes = {m.expect_rejection for m in program.messages()} - {None}
     assert codes >= {"malformed_json", "schema_violation", "unsupported_schema_version",
                      "unknown_event_type", "value_out_of_range", "missing_indicator",
                      "stale_revision", "conflicting_revision", "unknown_cycle",
                      "cycle_not_closed", "exceeds_outstanding", "message_too_large",
-                     "cycle_not_open", "unknown_window", "unknown_commune"}
+                     "cycle_not_open", "unknown_window", "unknown_commune", "cycle_closed",
+                     "cycle_not_notified", "complaint_late", "complaints_open",
+                     "complaint_window_open", "unknown_complaint", "paid_before_approval",
+                     "inputs_changed"}
     large = [m for m in program.messages() if m.expect_rejection == "message_too_large"]
     assert [len(m.value) for m in large] == [64 * 1024 + 1]
     assert json.loads(large[0].value)["event_type"] == "AssessmentSubmitted"
-
-
-class Reference:
-    """events.md's stateful rules, minimally: what each message must do."""
-
-    def __init__(self, program: Program) -> None:
-        self.finals = {c: {r.code: r.amount for w in program.final_result(c).windows
-                           for r in w.communes} for c in program.cycles}
-        self.seen: set[str] = set()
-        self.refs: set[str] = set()
-        self.closed: set[int] = set()
-        self.registered: set[str] = set()
-        self.held: dict[tuple[int, str], dict[str, Any]] = {}
-        self.paid: dict[tuple[int, str], Decimal] = {}
-
-    def outcome(self, message: Message) -> str | None:
-        result = decode(message.value, message.topic)
-        if isinstance(result, Rejection):
-            return result.code
-        event = json.loads(message.value, parse_float=Decimal)
-        if event["event_id"] in self.seen:
-            return None
-        self.seen.add(event["event_id"])
-        kind = event["event_type"]
-        if kind == "CommuneRegistered":
-            self.registered.add(event["code"])
-        if kind == "CycleClosed":
-            if event["cycle"] in self.closed:
-                return "cycle_not_open"
-            self.closed.add(event["cycle"])
-        if kind == "AssessmentSubmitted":
-            return self.assessment(event)
-        return self.payment(event) if kind == "DisbursementExecuted" else None
-
-    def assessment(self, event: dict[str, Any]) -> str | None:
-        key = (event["cycle"], event["commune_code"])
-        held = self.held.get(key)
-        if held is not None and event["revision"] < held["revision"]:
-            return "stale_revision"
-        if held is not None and event["revision"] == held["revision"]:
-            same = {k: v for k, v in held.items() if k not in ENVELOPE} == {
-                k: v for k, v in event.items() if k not in ENVELOPE}
-            return None if same else "conflicting_revision"
-        self.held[key] = event
-        return None
-
-    def payment(self, event: dict[str, Any]) -> str | None:
-        key = (event["cycle"], event["commune_code"])
-        if event["commune_code"] not in self.registered:
-            return "unknown_commune"
-        if event["cycle"] not in self.closed:
-            return "cycle_not_closed"
-        if event["payment_ref"] in self.refs:
-            return None
-        amount = Decimal(event["amount_mad"])
-        if self.paid.get(key, 0) + amount > self.finals[key[0]].get(key[1], 0):
-            return "exceeds_outstanding"
-        self.refs.add(event["payment_ref"])
-        self.paid[key] = self.paid.get(key, 0) + amount
-        return None
-
-
-@pytest.mark.parametrize("fixture", ["program", "scaled"])
-def test_replaying_the_program_gives_every_expected_code_and_the_final_inputs(
-        fixture: str, request: pytest.FixtureRequest) -> None:
-    program: Program = request.getfixturevalue(fixture)
-    reference = Reference(program)
-    for phase in program.phases:
-        for message in phase.messages:
-            assert reference.outcome(message) == message.expect_rejection, (
-                phase.name, message.value[:300])
-    for cycle in program.cycles:
-        _, counting, _ = program.final_inputs(cycle)
-        held = {code: e for (c, code), e in reference.held.items() if c == cycle}
-        assert {c: e["event_id"] for c, e in counting.items()} == {
-            c: e["event_id"] for c, e in held.items()}
-    assert reference.paid, "some payments must be accepted"
 
 
 def test_assessments_are_valid_in_the_window_of_their_commune(scaled: Program) -> None:
@@ -206,7 +144,7 @@ def test_band_values_cover_every_band_and_every_edge_with_its_exact_text(
 
 
 def _band(indicator: Any, value: Decimal) -> int:
-    """Index of the band a value falls in (len(bands): none), rules.md s2."""
+    """Index of the band a value falls in (len(bands): none), docs/rules.md s2."""
     higher = indicator.scoring.better == "higher"
     for n, (threshold, _) in enumerate(indicator.scoring.bands):
         if (threshold <= value) if higher else (threshold >= value):
@@ -214,31 +152,7 @@ def _band(indicator: Any, value: Decimal) -> int:
     return len(indicator.scoring.bands)
 
 
-def test_pools_are_the_demo_pools_times_scale_and_one_adjustment(scaled: Program) -> None:
-    opened = {e["cycle"]: e["pools"] for e in events(scaled, "cycles", "CycleOpened")}
-    assert opened == {c: {w: p * 2 for w, p in DEMO_POOLS[c].items()} for c in range(2019, 2025)}
-    [adjusted] = events(scaled, "cycles", "PoolAdjusted")
-    assert adjusted == {**adjusted, "cycle": 2022, "window": "standard",
-                        "pool_mad": (1_600_000_000 + 50_000_000) * 2}
-    assert scaled.final_inputs(2022)[2] == {"standard": 3_300_000_000}
-    closed = [e["cycle"] for e in events(scaled, "cycles", "CycleClosed")]
-    assert closed == list(range(2019, 2025))
-
-
-def test_appeals_come_after_closing_and_change_the_inputs(program: Program) -> None:
-    appeals = [json.loads(m.value) for m in program.phases[4].messages]
-    revisions = [(e["cycle"], e["revision"]) for e in appeals
-                 if e["event_type"] == "AssessmentSubmitted"]
-    assert {c for c, _ in revisions} == {2021, 2022, 2023} and len(revisions) == 6
-    assert all(r >= 2 for _, r in revisions) and any(r == 3 for _, r in revisions)
-    [correction] = [e for e in appeals if e["event_type"] == "CommuneRegistered"]
-    before = {r["code"]: r for r in program.communes}[correction["code"]]
-    assert correction["population"]["2014"] != before["population"]["2014"]
-    assert correction["population"]["2024"] == before["population"]["2024"]
-    assert correction["code"] in {r["code"]: r for r in program.final_communes}
-
-
-def test_payments_are_two_decimal_strings_within_final_amounts(program: Program) -> None:
+def test_payments_are_two_decimal_strings(program: Program) -> None:
     amounts = [e["amount_mad"] for e in events(program, "disbursements")]
     assert amounts and all(re.fullmatch(r"[0-9]+\.[0-9]{2}", a) for a in amounts)
     assert all(Decimal(a) > 0 for a in amounts)
@@ -258,7 +172,7 @@ def test_scale_makes_distinct_codes_suffixed_names_and_jittered_populations(
     copy = {r["code"]: r for r in scaled.communes}["06.141.02.0"]
     assert copy["name_fr"] == "Casablanca 2" and copy["region"] == "Casablanca-Settat"
     assert copy["population"]["2014"] != 3357173
-    assert len(events(scaled, "communes", "CommuneRegistered")) == 206 + 1
+    assert len(events(scaled, "communes", "CommuneRegistered")) == 206 + 1  # a correction
 
 
 def test_revisions_add_one_assessment_per_commune_and_cycle_each(program: Program) -> None:
@@ -282,14 +196,18 @@ def test_write_jsonl_writes_one_file_per_phase_and_topic(program: Program, tmp_p
     lines = (tmp_path / "03-assessments.assessments.jsonl").read_bytes().splitlines()
     assert lines == [m.value for m in program.phases[2].messages if m.topic == "assessments"]
     assert written[tmp_path / "01-reference.communes.jsonl"] == 103
+    assert written[tmp_path / "05-complaints.complaints.jsonl"] > 0
     header = (tmp_path / "communes.csv").read_text("utf-8").splitlines()[0]
     assert header == ("code,name_fr,name_ar,region,province,population_2014,population_2024,"
                       "participating")
+    for cycle in program.cycles:
+        assert written[tmp_path / f"communes-{cycle}.csv"] == 103
     finals = (tmp_path / "final.assessments.jsonl").read_bytes().splitlines()
     assert len(finals) == 103 * 6
     manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
     codes = [c for f in manifest["files"] for c in f["expected_rejections"].values()]
     assert len(codes) == sum(1 for m in program.messages() if m.expect_rejection)
+    assert manifest["approvals"]["2021"] == ["2022-06-30", "2022-09-30"]
 
 
 def test_cli_writes_the_files_and_reports_bad_arguments_in_one_line(tmp_path: Path) -> None:
@@ -302,41 +220,32 @@ def test_cli_writes_the_files_and_reports_bad_arguments_in_one_line(tmp_path: Pa
     assert runner.invoke(main, ["scenario", "--help"]).exit_code == 0
 
 
-def test_the_written_final_inputs_give_the_final_amounts_offline(program: Program,
-                                                                   tmp_path: Path) -> None:
+@pytest.mark.parametrize("cycle", [2021, 2022])
+def test_the_written_frozen_inputs_give_the_final_amounts_offline(
+        program: Program, tmp_path: Path, cycle: int) -> None:
+    """``communes-CYCLE.csv``: the data of the cycle's last approval (2022: before the
+    correction; 2021, approved again after it: with it)."""
     program.write_jsonl(tmp_path)
+    pool = program.pools[cycle]["standard"]
     result = CliRunner().invoke(main, [
-        "allocate", "--cycle", "2022", "--communes", str(tmp_path / "communes.csv"),
+        "allocate", "--cycle", str(cycle), "--communes", str(tmp_path / f"communes-{cycle}.csv"),
         "--assessments", str(tmp_path / "final.assessments.jsonl"),
-        "--pool", "standard=1650000000", "--format", "json"])
+        "--pool", f"standard={pool}", "--format", "json"])
     assert result.exit_code == 0, result.output
     [window] = json.loads(result.stdout)["windows"]
-    expected = {r.code: r.amount for r in program.final_result(2022).windows[0].communes}
+    expected = {r.code: r.amount for r in program.final_result(cycle).windows[0].communes}
     assert {c["code"]: c["amount"] for c in window["communes"]} == expected
 
 
-def test_a_won_appeal_makes_a_failing_commune_eligible(program: Program) -> None:
-    before = {(e["cycle"], e["commune_code"]): e for e in events(program, "assessments")
-              if e["event_id"] not in {json.loads(m.value)["event_id"]
-                                       for m in program.phases[4].messages}}
-    won = 0
-    for message in program.phases[4].messages:
-        appeal = json.loads(message.value)
-        if appeal["event_type"] != "AssessmentSubmitted":
-            continue
-        key = (appeal["cycle"], appeal["commune_code"])
-        if not all(before[key]["conditions"].values()):
-            result = program.final_result(key[0]).commune(key[1])
-            assert result is not None and result.eligible
-            won += 1
-    assert won == 3
-
-
-def test_timestamps_follow_publication_order_except_redeliveries(program: Program) -> None:
-    seen: set[bytes] = set()
-    stamps = []
-    for message in program.messages():
-        if message.value not in seen and message.expect_rejection != "malformed_json":
-            stamps.append(json.loads(message.value)["occurred_at"])
-        seen.add(message.value)
-    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+def test_pools_are_the_demo_pools_times_scale_and_one_change_before_approval(
+        scaled: Program) -> None:
+    opened = {e["cycle"]: e["pools"] for e in events(scaled, "cycles", "CycleOpened")}
+    assert opened == {c: {w: p * 2 for w, p in DEMO_POOLS[c].items()} for c in range(2019, 2025)}
+    changes = [(json.loads(m.value), m.expect_rejection) for m in scaled.messages()
+               if b'"PoolAdjusted"' in m.value]
+    [adjusted] = [e for e, code in changes if code is None]
+    assert adjusted == {**adjusted, "cycle": 2022, "window": "standard",
+                        "pool_mad": (1_600_000_000 + 50_000_000) * 2}
+    assert adjusted["occurred_at"] < "2023-06-30"  # before its approval
+    assert scaled.final_inputs(2022)[2] == {"standard": 3_300_000_000}
+    assert {code for _e, code in changes} == {None, "cycle_closed", "unknown_window"}

@@ -70,3 +70,20 @@ def test_keys_are_the_events_keys() -> None:
     assert ready == [(b"X", b'{"commune_code": "X", "oops": 1}')]
     ready, _ = prepare("assessments", [b"\xff{"], raw=True)
     assert ready == [(None, b"\xff{")]
+
+
+def test_keys_of_the_lifecycle_events() -> None:
+    """Every event of pac.cycles.v1 is keyed by its cycle, of pac.complaints.v1 by its
+    commune (docs/events.md s1), validated or sent raw."""
+    notified = ev.event("ResultsNotified", cycle=2021, notified_on="2022-04-15",
+                        complaint_deadline="2022-05-15")
+    reopened = ev.event("CycleReopened", cycle=2021, reopened_on="2022-09-01",
+                        decision_ref="D-7", reason="recours tardif")
+    lodged = ev.event("ComplaintLodged", complaint_id="REC-1", cycle=2021,
+                      commune_code="09.001.01.02", lodged_on="2022-05-02", subjects=["A3"])
+    ready, invalid = prepare("cycles", [ev.raw(notified), ev.raw(reopened)])
+    assert invalid == [] and [key for key, _value in ready] == [b"2021", b"2021"]
+    ready, invalid = prepare("complaints", [ev.raw(lodged)])
+    assert invalid == [] and ready[0][0] == b"09.001.01.02"
+    ready, _ = prepare("complaints", [b'{"commune_code": "X", "oops": 1}'], raw=True)
+    assert ready == [(b"X", b'{"commune_code": "X", "oops": 1}')]
