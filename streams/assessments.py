@@ -120,7 +120,7 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
             verdict = cycle_closed(row.cycle, cycle.closed_on, f"the held revision "
                                    f"{row.revision} of {row.commune_code}'s assessment")
         if isinstance(verdict, Rejection):
-            ctx.cache.set_status(row, "rejected")
+            ctx.cache.forget(row)  # its dead letter keeps it for a replay
             original = Message(row.source_topic, row.source_partition, row.source_offset,
                                row.commune_code.encode("utf-8"), row.payload.encode("utf-8"))
             deadletters.write(ctx.uow, ctx.topic("dead-letters"), original, verdict,

@@ -88,6 +88,16 @@ class BatchState:
         self._revisions.setdefault((row.cycle, row.commune_code), []).append(row)
         self._new_rows.append(row)
 
+    def forget(self, row: AssessmentRow) -> None:
+        """A held assessment refused at its release is as if never accepted."""
+        self.flush()
+        self.uow.state.forget_assessment(row)
+        self._seen.discard(row.event_id)
+        key = (row.cycle, row.commune_code)
+        if key in self._revisions:
+            self._revisions[key] = [r for r in self._revisions[key]
+                                    if r.revision != row.revision]
+
     def set_status(self, row: AssessmentRow, status: str) -> None:
         self.flush()
         self.uow.state.set_assessment_status(row, status)

@@ -379,6 +379,18 @@ class State(StateView):
         if rows:
             self._connect().execute(insert(t.assessments), [r.__dict__ for r in rows])
 
+    def forget_assessment(self, row: AssessmentRow) -> None:
+        """Drop a held assessment refused at its release: its dead letter keeps the
+        message, and replaying it (``dlq replay``) must be judged again, not taken for a
+        redelivery of an event that took effect."""
+        c = t.assessments.c
+        conn = self._connect()
+        conn.execute(delete(t.assessments).where(and_(
+            c.cycle == row.cycle, c.commune_code == row.commune_code,
+            c.revision == row.revision)))
+        conn.execute(delete(t.processed_events).where(
+            t.processed_events.c.event_id == row.event_id))
+
     def set_assessment_status(self, row: AssessmentRow, status: str) -> None:
         c = t.assessments.c
         self._connect().execute(update(t.assessments).values(status=status).where(and_(
