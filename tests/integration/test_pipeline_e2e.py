@@ -60,7 +60,7 @@ def env(broker_url: str, database_url: str) -> dict[str, str]:
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
     created = cli(env, "topics", "create")
     assert created.returncode == 0, created.stderr
-    assert len(created.stdout.split()) == 6
+    assert len(created.stdout.split()) == 7  # with pac.ledger-checkpoints.v1
     assert_topic_configs(env)
     running = Worker(env, tmp_path / "worker.log")
     yield running
