@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pac_grants.broker.publish import producer, send_all
-from pac_grants.broker.topics import topic_name
+from pac_grants.broker.topics import INPUTS, OUTPUTS, topic_name
 from pac_grants.ledger import Ledger
 from pac_grants.scenario import Message, Program, generate_program
 from pac_grants.settings import Settings
@@ -60,7 +60,8 @@ def env(broker_url: str, database_url: str) -> dict[str, str]:
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
     created = cli(env, "topics", "create")
     assert created.returncode == 0, created.stderr
-    assert len(created.stdout.split()) == 7  # with pac.ledger-checkpoints.v1
+    assert created.stdout.split() == [topic_name(env["PAC_TOPIC_PREFIX"], logical)
+                                      for logical in INPUTS + OUTPUTS]
     assert_topic_configs(env)
     running = Worker(env, tmp_path / "worker.log")
     yield running
