@@ -154,8 +154,8 @@ def export(database_url: str | None, fmt: str, cycle: int | None, output: Path |
 @ledger.command()
 @database_option
 @click.option("--checkpoints", "source", metavar="FILE|topic",
-              help="Also check the chain against these checkpoints (JSON lines, or the "
-                   "checkpoint topic): a rewritten chain, a truncated tail.")
+              help="Also check the chain against these checkpoints: a JSON-lines file, or "
+                   "`topic` for the checkpoint topic (a file named topic: ./topic).")
 @click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
               help="Ed25519 public key (PEM): every checkpoint must be signed by it.")
 def verify(database_url: str | None, source: str | None, public_key: Path | None) -> None:
