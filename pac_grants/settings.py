@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, FilePath, SecretStr, ValidationError, field_validator, model_validator
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     #: Seconds between the worker's ledger verifications (``pac_ledger_verify_ok``).
     ledger_verify_interval: float = Field(default=60.0, gt=0)
+    #: A checkpoint of the chain head every this many transactions (and at every
+    #: approval); 0: at approvals only (docs/ledger.md "Checkpoints").
+    ledger_checkpoint_every: int = Field(default=1000, ge=0)
+    #: Ed25519 private key (PEM) that signs the checkpoints; unset: unsigned checkpoints.
+    ledger_signing_key: Path | None = None
     api_token: SecretStr | None = None
     #: Proxies whose ``X-Forwarded-For``/``-Proto`` the API trusts (uvicorn's
     #: ``forwarded_allow_ips``: IPs or networks, comma-separated); unset: none.

@@ -44,7 +44,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         reach_broker(settings)
         metrics = Metrics.create()
         observer = Observer(metrics)
-        app = create_app(settings, ledger, observer)
+        app = build_app(settings, ledger, observer)
         install(app, ledger, observer, settings.ledger_verify_interval)  # gauges first
         server = serve_metrics(settings, metrics)
         try:
@@ -77,6 +77,14 @@ def open_ledger(settings: Settings) -> Ledger:
         ledger.dispose()
         raise StartError(f"database: {first_line(exc)}") from None
     return ledger
+
+
+def build_app(settings: Settings, ledger: Ledger, observer: Observer) -> faust.App:
+    """The Faust app; an unusable ``PAC_LEDGER_SIGNING_KEY`` is one line, not a traceback."""
+    try:
+        return create_app(settings, ledger, observer)
+    except LedgerError as exc:
+        raise StartError(f"PAC_LEDGER_SIGNING_KEY: {first_line(exc)}") from None
 
 
 def reach_broker(settings: Settings) -> None:

@@ -7,6 +7,7 @@
                                                   v
                       outbox --> pac.allocations.v1 (provisional/final, key cycle:window)
                              --> pac.dead-letters.v1 (every rejected input, source key)
+                             --> pac.ledger-checkpoints.v1 (the chain head, key seq)
 
 Agents are thin: take a batch of raw events, hand it to the handler in a worker thread,
 observe, drain the outbox; Faust acks the batch afterwards (streams/commit.py). Values
@@ -29,10 +30,12 @@ from typing import Any
 import faust
 
 from pac_grants.broker.kafka_options import faust_credentials
-from pac_grants.broker.topics import INPUTS, OUTPUTS, topic_name
+from pac_grants.broker.topics import COMPACTED, INPUTS, OUTPUTS, topic_name
+from pac_grants.broker.topics import PARTITIONS as FIXED_PARTITIONS
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
+from streams.checkpoints import Checkpointer
 from streams.commit import Committer, drain_outbox, exit_uncommitted
 from streams.handlers import BatchHandler
 from streams.messages import BatchOutcome, Message
@@ -71,12 +74,12 @@ class Pipeline:
     """What the agents share: the handler, its thread, the observer, the outbox."""
 
     def __init__(self, app: faust.App, ledger: Ledger, prefix: str,
-                 observer: Observer | None) -> None:
+                 observer: Observer | None, checkpoints: Checkpointer | None = None) -> None:
         self.app = app
         self.ledger = ledger
         self.observer = observer
-        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True),
-                                   observer=observer)
+        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True,
+                                                checkpoints=checkpoints), observer=observer)
         self.provisional: set[int] = set()  # open cycles whose result is due
         self.provisional_after = 0.0  # monotonic time before which none is published
         # One thread: batches of all agents commit one after the other (the ledger has
@@ -155,14 +158,17 @@ class Pipeline:
 
 def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = None
                ) -> faust.App:
-    """The worker's app: one agent per input topic, outputs declared for creation."""
+    """The worker's app: one agent per input topic, outputs declared for creation.
+
+    Raises a ``SigningKeyError`` if ``PAC_LEDGER_SIGNING_KEY`` cannot be used."""
     prefix = settings.topic_prefix
     app = faust.App(f"{prefix}calculator", **app_options(settings))
-    pipeline = Pipeline(app, ledger, prefix, observer)
+    pipeline = Pipeline(app, ledger, prefix, observer, Checkpointer.from_settings(settings))
     app.pac_pipeline = pipeline  # type: ignore[attr-defined]
     app.on_before_shutdown.connect(pipeline.stop)  # type: ignore[arg-type]
     for logical in OUTPUTS:
-        app.topic(topic_name(prefix, logical), partitions=PARTITIONS)
+        app.topic(topic_name(prefix, logical), compacting=logical in COMPACTED,
+                  partitions=FIXED_PARTITIONS.get(logical, PARTITIONS))
     for logical in INPUTS:
         topic = app.topic(topic_name(prefix, logical), partitions=PARTITIONS,
                           compacting=logical == "communes")

@@ -40,6 +40,8 @@ class BatchContext:
     release_cycles: set[int] = field(default_factory=set)  # cycles just opened
     #: cycles whose state or complaints changed (their metrics are reported after commit)
     lifecycle_touched: set[int] = field(default_factory=set)
+    #: cycles approved in this batch (a checkpoint is due: streams/checkpoints.py)
+    closings: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = BatchState(self.uow)

@@ -7,7 +7,8 @@ One call handles the messages an agent took from one input topic (``take_events`
    seen before is a redelivery without effect; else apply it (streams/effects.py);
 4. recompute each cycle the batch touched, once (the debounce), posting adjustments
    for closed cycles and queueing provisional/final results;
-5. record the last offset of each partition, then commit.
+5. queue a checkpoint of the chain head if one is due (streams/checkpoints.py);
+6. record the last offset of each partition, then commit.
 The agent acks the messages (and Faust commits their offsets) only after this returns:
 a crash in between redelivers the batch, which then has no effect (docs/pipeline.md).
 """
@@ -24,6 +25,7 @@ from models.topics import InputEvent
 from pac_grants.broker.topics import logical_name
 from pac_grants.ledger import Ledger
 from streams import assessments, cycles, deadletters, effects, provisional
+from streams.checkpoints import Checkpointer
 from streams.context import BatchContext
 from streams.messages import BatchOutcome, Message
 from streams.refusals import Verdict
@@ -53,10 +55,13 @@ class BatchHandler:
     """Applies batches of one input topic to the state and the ledger."""
 
     def __init__(self, ledger: Ledger, prefix: str, clock: Clock = _now,
-                 defer_provisional: bool = False) -> None:
+                 defer_provisional: bool = False,
+                 checkpoints: Checkpointer | None = None) -> None:
         self.ledger = ledger
         self.prefix = prefix
         self.clock = clock
+        #: Publishes checkpoints of the chain head (None: none, as in most unit tests).
+        self.checkpoints = checkpoints
         #: Open cycles touched by a batch are returned in ``outcome.provisional`` instead
         #: of recomputed at once; the worker publishes them on a timer (the debounce).
         self.defer_provisional = defer_provisional
@@ -89,6 +94,8 @@ class BatchHandler:
                 else:
                     cycles.refresh(ctx, cycle_no)
             self._lifecycle(ctx)
+            if self.checkpoints is not None:
+                self.checkpoints.after_batch(ctx)
             lap("allocation")
             self._track(ctx, fresh)
             uow.commit()

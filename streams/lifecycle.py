@@ -163,3 +163,4 @@ def _approve(ctx: BatchContext, cycle: CycleRow, event: CycleClosed,
     ctx.cache.refresh_cycle(event.cycle)
     cycles.publish(ctx.uow, ctx.topic("allocations"), result, ResultStatus.FINAL)
     ctx.lifecycle_touched.add(event.cycle)
+    ctx.closings.add(event.cycle)

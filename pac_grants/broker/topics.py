@@ -1,9 +1,10 @@
 """Topic names and topic creation (events.md "topics").
 
 Logical names (``communes``, ``cycles``, ``assessments``, ``disbursements``,
-``allocations``, ``dead-letters``) map to ``{prefix}{name}.v1``; the prefix is
-``PAC_TOPIC_PREFIX`` (default ``pac.``). The admin client's connection options come from
-:mod:`pac_grants.broker.kafka_options`, like every other client's.
+``allocations``, ``dead-letters``, ``payment-orders``, ``ledger-checkpoints``) map to
+``{prefix}{name}.v1``; the prefix is ``PAC_TOPIC_PREFIX`` (default ``pac.``). The admin
+client's connection options come from :mod:`pac_grants.broker.kafka_options`, like every
+other client's.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from pac_grants.broker.kafka_options import check_tls, client_options
 from pac_grants.settings import Settings
 
 INPUTS = ("communes", "cycles", "complaints", "assessments", "disbursements")
-OUTPUTS = ("allocations", "dead-letters", "payment-orders")
+OUTPUTS = ("allocations", "dead-letters", "payment-orders", "ledger-checkpoints")
 VERSION = "v1"
 #: events.md: communes are reference data, upserted by code: the latest one counts.
-COMPACTED = frozenset({"communes"})
+#: Checkpoints are kept forever, one per sequence (docs/ledger.md "Checkpoints").
+COMPACTED = frozenset({"communes", "ledger-checkpoints"})
+#: Topics whose partition count is fixed: checkpoints in one partition, in order.
+PARTITIONS = {"ledger-checkpoints": 1}
 
 
 def topic_name(prefix: str, logical: str) -> str:
@@ -32,10 +36,11 @@ def logical_name(prefix: str, topic: str) -> str | None:
 
 
 def create_topics(settings: Settings, partitions: int = 4, replication: int = 1) -> list[str]:
-    """Create the six topics (idempotent); return the names created now.
+    """Create the topics (idempotent); return the names created now.
 
     Inputs and allocations get ``partitions`` partitions; the dead-letter topic too, keyed
-    by source key. ``communes`` is compacted (events.md).
+    by source key. ``communes`` is compacted (events.md); ``ledger-checkpoints`` is
+    compacted with one partition (docs/ledger.md "Checkpoints").
     """
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
@@ -50,7 +55,8 @@ def create_topics(settings: Settings, partitions: int = 4, replication: int = 1)
             if name in existing:
                 continue
             configs = {"cleanup.policy": "compact"} if logical in COMPACTED else {}
-            wanted.append(NewTopic(name, partitions, replication, topic_configs=configs))
+            count = PARTITIONS.get(logical, partitions)
+            wanted.append(NewTopic(name, count, replication, topic_configs=configs))
         created = []
         for topic in wanted:
             try:

@@ -3,7 +3,8 @@
 Read commands never create a database: a missing SQLite file or an un-migrated database
 is one line on stderr and exit 2, as is an unknown cycle or commune; an unreachable
 database exits 1 (pac_grants/cli/errors.py). ``verify`` exits 1 on a broken invariant,
-naming the first transaction at fault.
+naming the first transaction at fault, and with ``--checkpoints`` on a rewritten chain, a
+truncated tail or a forged checkpoint (pac_grants/cli/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from typing import Any, TextIO
 import click
 
 from pac_grants import tables
+from pac_grants.cli.checkpoints import checkpoints as checkpoints_group
+from pac_grants.cli.checkpoints import keygen
+from pac_grants.cli.checkpoints import load as load_checkpoints
+from pac_grants.cli.checkpoints import verifier as checkpoint_verifier
 from pac_grants.cli.errors import EPILOG, reported, service, usage
 from pac_grants.cli.lang import lang_option
 from pac_grants.cli.register import register_csv, register_table
@@ -70,7 +75,13 @@ database_option = click.option(
 
 @click.group("ledger", epilog=EPILOG)
 def ledger() -> None:
-    """Read the ledger: summary, balances, statement, complaints, export, verify (ledger.md)."""
+    """Read the ledger: summary, balances, statement, complaints, orders, sources-uses,
+    export, verify (docs/ledger.md s7); its checkpoints: keygen, checkpoints export,
+    verify --checkpoints."""
+
+
+ledger.add_command(keygen)
+ledger.add_command(checkpoints_group)
 
 
 @ledger.command()
@@ -180,12 +191,29 @@ def _writable(path: Path) -> Iterator[TextIO]:
 
 @ledger.command()
 @database_option
-def verify(database_url: str | None) -> None:
-    """Recompute every balance and the hash chain; exit 1 at the first break."""
-    with opened(database_url) as book:
-        report = book.verify()
+@click.option("--checkpoints", "source", metavar="FILE|topic",
+              help="Also check the chain against these checkpoints: a JSON-lines file, or "
+                   "`topic` for the checkpoint topic (a file named topic: ./topic).")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ed25519 public key (PEM): every checkpoint must be signed by it.")
+def verify(database_url: str | None, source: str | None, public_key: Path | None) -> None:
+    """Recompute every balance and the hash chain; exit 1 at the first break.
+
+    With --checkpoints, the chain must also still hold every checkpoint's (seq, hash),
+    and reach its seq; with --public-key, every checkpoint must carry a valid signature.
+    """
+    if public_key is not None and source is None:
+        raise usage("--public-key checks checkpoints: give --checkpoints FILE|topic too")
+    verifier = checkpoint_verifier(public_key)
+    kept = load_checkpoints(source) if source is not None else None
+    with opened(database_url) as book, book.reader() as reader:
+        report = reader.postings.verify()
+        audit = reader.postings.audit(kept, verifier) if kept is not None and report.ok \
+            else None
     click.echo(report.line())
-    if not report.ok:
+    if audit is not None:
+        click.echo(audit.line())
+    if not report.ok or (audit is not None and not audit.ok):
         sys.exit(1)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.topics import TOPIC_EVENTS
-from pac_grants.broker.topics import COMPACTED, INPUTS, OUTPUTS, topic_name
+from pac_grants.broker.topics import COMPACTED, INPUTS, OUTPUTS, PARTITIONS, topic_name
 from pac_grants.contract.outputs import OUTPUT_MESSAGES
 from pac_grants.contract.schemas import event_schema
 
@@ -36,6 +36,9 @@ CHANNELS: dict[str, tuple[str, str, str]] = {
                     "Provisional, notified and final allocation results per window."),
     "dead-letters": ("the key of the rejected message", "the calculator",
                      "Every rejected input message, with the reason; nothing else."),
+    "ledger-checkpoints": ("the sequence of the chain head", "the calculator",
+                           "Checkpoints of the ledger's hash chain, kept to detect a "
+                           "rewritten or truncated ledger (compacted, one partition)."),
     "payment-orders": ("the commune code", "the calculator",
                        "Payment orders issued and cancelled at approvals."),
 }
@@ -80,7 +83,8 @@ def _channel(prefix: str, logical: str, messages: dict[str, Any]) -> dict[str, A
                        "CHANNELS (its key, producer and content)")
     key, producer, content = CHANNELS[logical]
     address = topic_name(prefix, logical)
-    kafka: dict[str, Any] = {"topic": address, "partitions": DEFAULT_PARTITIONS,
+    partitions = PARTITIONS.get(logical, DEFAULT_PARTITIONS)
+    kafka: dict[str, Any] = {"topic": address, "partitions": partitions,
                              "bindingVersion": KAFKA_BINDING}
     if logical in COMPACTED:
         kafka["topicConfiguration"] = {"cleanup.policy": ["compact"]}

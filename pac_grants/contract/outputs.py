@@ -73,6 +73,21 @@ DEAD_LETTER = {
     }, ("encoding", "truncated", "size")),
 }
 
+LEDGER_CHECKPOINT = {
+    "title": "LedgerCheckpoint",
+    "description": "The ledger's chain head when it was taken, at every approval and every "
+                   "PAC_LEDGER_CHECKPOINT_EVERY transactions; key: seq. signature (with "
+                   "key_id) is Ed25519 over the canonical JSON of seq, hash, at and count, "
+                   "present when PAC_LEDGER_SIGNING_KEY is set (docs/ledger.md).",
+    **_object({
+        "seq": {"type": "integer", "minimum": 1}, "hash": DIGEST,
+        "at": {"type": "string", "format": "date-time"},
+        "count": {"type": "integer", "minimum": 1},
+        "signature": {"type": "string", "contentEncoding": "base64"},
+        "key_id": {"type": "string", "pattern": "^ed25519:[0-9a-f]{16}$"},
+    }, ("signature", "key_id")),
+}
+
 _ORDER_ENVELOPE = {
     "event_id": {"type": "string", "format": "uuid"},
     "schema_version": {"const": 1}, "occurred_at": {"type": "string", "format": "date-time"},
@@ -103,6 +118,8 @@ PAYMENT_ORDER_CANCELLED = {
 OUTPUT_MESSAGES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
     "allocations": [("AllocationResult", ALLOCATION_RESULT, "cycle:window, e.g. 2021:standard")],
     "dead-letters": [("DeadLetter", DEAD_LETTER, "the key of the rejected message")],
+    "ledger-checkpoints": [("LedgerCheckpoint", LEDGER_CHECKPOINT,
+                            "the sequence of the chain head, e.g. 1000")],
     "payment-orders": [("PaymentOrderIssued", PAYMENT_ORDER_ISSUED, "the commune code"),
                        ("PaymentOrderCancelled", PAYMENT_ORDER_CANCELLED, "the commune code")],
 }

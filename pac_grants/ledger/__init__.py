@@ -19,6 +19,10 @@ are the package's own (an import-linter contract in CI keeps it so).
         r.rulesets.all()                 # variants stored for simulations (uow.rulesets.add)
         r.complaints.register(cycle)     # the complaints register (None: every cycle)
 
+Checkpoints of the chain head (docs/ledger.md "Checkpoints"): ``uow.postings.head()``
+and ``.count()`` give one, :class:`Checkpoint` holds it, :class:`Signer` signs it and
+``r.postings.audit(checkpoints, Verifier.load(pem))`` checks a ledger against them.
+
 ``ledger.summary()``, ``balances()``, ``balance()``, ``allocated()``, ``verify()``,
 ``dead_letters()``, ``complaints()`` are one-shot reads, each in its own reader.
 
@@ -31,6 +35,16 @@ nothing of the batch is written. Writers serialise on the chain head (SQLite
 post a key twice.
 """
 
+from pac_grants.ledger.checkpoints import (
+    AuditReport,
+    Checkpoint,
+    CheckpointError,
+    Signer,
+    SigningKeyError,
+    Verifier,
+    generate_key_pair,
+    parse_checkpoint,
+)
 from pac_grants.ledger.core import Ledger
 from pac_grants.ledger.errors import (
     DatabaseUnavailable,
@@ -60,6 +74,9 @@ from pac_grants.ledger.verify import VerifyReport
 __all__ = [
     "AllocationResult",
     "AssessmentRow",
+    "AuditReport",
+    "Checkpoint",
+    "CheckpointError",
     "ComplaintRow",
     "CycleRow",
     "DatabaseUnavailable",
@@ -74,11 +91,16 @@ __all__ = [
     "Posting",
     "Reader",
     "SchemaMissing",
+    "Signer",
+    "SigningKeyError",
     "StateView",
     "StoredCommune",
     "StoredRuleset",
     "TransactionSpec",
     "UnbalancedTransaction",
     "UnitOfWork",
+    "Verifier",
     "VerifyReport",
+    "generate_key_pair",
+    "parse_checkpoint",
 ]

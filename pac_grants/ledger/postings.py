@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from models.responses import CommuneBalance, CycleSummary, Statement
 from pac_grants.ledger import export, reading, statement, verify, views, writing
+from pac_grants.ledger.checkpoints import audit, record, signing
 from pac_grants.ledger.posting import PostResult, TransactionSpec, validate
 
 Connect = Callable[[], Connection]
@@ -69,6 +70,19 @@ class PostingsView:
 
     def verify(self) -> verify.VerifyReport:
         return verify.verify(self._connect())
+
+    def head(self) -> tuple[int, str]:
+        """(sequence, hash) of the chain's last transaction; (0, GENESIS) when empty."""
+        return writing.chain_head(self._connect())
+
+    def count(self) -> int:
+        """How many transactions the ledger holds (a checkpoint's ``count``)."""
+        return audit.transaction_count(self._connect())
+
+    def audit(self, checkpoints: Sequence[record.Checkpoint],
+              verifier: signing.Verifier | None = None) -> audit.AuditReport:
+        """The ledger against checkpoints kept outside it (docs/ledger.md "Checkpoints")."""
+        return audit.audit(self._connect(), checkpoints, verifier)
 
 
 class Postings(PostingsView):

@@ -67,7 +67,8 @@ def env(broker_url: str, database_url: str) -> dict[str, str]:
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
     created = cli(env, "topics", "create")
     assert created.returncode == 0, created.stderr
-    assert len(created.stdout.split()) == len(INPUTS + OUTPUTS)
+    assert created.stdout.split() == [topic_name(env["PAC_TOPIC_PREFIX"], logical)
+                                      for logical in INPUTS + OUTPUTS]
     assert_topic_configs(env)
     running = Worker(env, tmp_path / "worker.log")
     yield running
