@@ -26,8 +26,8 @@ from tests.unit.treasury_support import (
     refusal,
 )
 
-FINANCED = {"total": 1_300_000_000,
-            "financiers": {"world_bank": 800_000_000, "afd": 300_000_000, "state": 200_000_000}}
+PARTS = {"world_bank": 800_000_000, "afd": 300_000_000, "state": 200_000_000}
+FINANCED: dict[str, Any] = {"total": 1_300_000_000, "financiers": PARTS}
 POOLS_2024 = {"standard": FINANCED, "grandes_communes": 500_000_000}
 
 
@@ -62,7 +62,7 @@ def test_a_co_financed_pool_debits_one_funding_account_per_financier() -> None:
         row = reader.state.cycle(2024)
     assert row is not None
     assert row.pools == {"standard": 1_300_000_000, "grandes_communes": 500_000_000}
-    assert row.financiers == {"standard": FINANCED["financiers"]}
+    assert row.financiers == {"standard": PARTS}
     assert_sound(feed)
 
 
@@ -97,7 +97,7 @@ def test_financiers_that_do_not_make_the_total_are_refused(pool: dict[str, Any],
 def test_a_pool_change_posts_each_financiers_difference() -> None:
     feed = Feed()
     opened_2024(feed)
-    more_afd = {"total": 1_400_000_000, "financiers": FINANCED["financiers"] | {
+    more_afd = {"total": 1_400_000_000, "financiers": PARTS | {
         "afd": 400_000_000}}
     feed.send("cycles", pool_adjusted(more_afd, 2024))
     assert envelopes(feed)[-1] == [("funding:2024:standard:afd", -money.centimes(100_000_000)),
