@@ -93,10 +93,15 @@ class _Approval:
                   f"{money.text(d)} MAD", {"approval": self.approval, "change": d})
         ordered = sum(p.amount for p in commune if p.account.startswith("payable:"))
         if d > 0 and ordered > 0 and self.cycle.orders:
-            count = sum(1 for o in self.ctx.uow.state.orders(self.number, code)
-                        if o.tranche.startswith("A"))
             self.order(code, ordered, (Tranche(Fraction(1), INCREASE_DUE_DAYS),),
-                       f"A{count + 1}", numbered=False)
+                       f"A{self.increases(code)}", numbered=False)
+
+    def increases(self, code: str) -> int:
+        """The number of the increase just posted: every adjustment of the commune's grant
+        in this cycle that left money to order counts, also one whose order was all offset
+        and so never issued (its number is kept: docs/events.md s8.3)."""
+        entries = self.ctx.uow.postings.statement(code, self.number).entries
+        return sum(1 for e in entries if e.kind == TransactionKind.ADJUSTMENT and e.outstanding > 0)
 
     def increase(self, code: str, d: int) -> list[Posting]:
         owed = -self.balance(AccountType.RECEIVABLE, code)

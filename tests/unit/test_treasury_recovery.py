@@ -280,3 +280,27 @@ def test_debts_on_several_cycles_are_offset_oldest_cycle_first() -> None:
     assert books.balance(f"paid:2023:{A}") == grant
     assert feed.rejected == []
     assert_sound(feed)
+
+
+def test_an_increase_all_offset_keeps_its_order_number() -> None:
+    """2022 is approved before A comes to owe money on 2021; its next increase on 2022
+    goes wholly to that debt (A1, net 0, is not issued), the one after is A2."""
+    feed = approved()
+    feed.send("disbursements", paid(A, money.text(grants(feed)[A]), "TGR-1"))
+    program(feed, cycle=2022)
+    feed.send("cycles", closed(2022, "2023-06-30"))
+    reapprove(feed, pool_adjusted(9_000_000), reopened_on="2023-07-01", on="2023-07-15")
+    owed = -Books.of(feed).balance(f"receivable:2021:{A}")
+    before = grants(feed, 2022)[A]
+    reapprove(feed, pool_adjusted(10_100_000, cycle=2022), cycle=2022,
+              reopened_on="2023-08-01", on="2023-08-15")
+    first = grants(feed, 2022)[A] - before
+    assert 0 < first < owed and orders(feed, 2022, A)[-1].tranche == "T2"  # nothing issued
+    reapprove(feed, pool_adjusted(12_000_000, cycle=2022), cycle=2022,
+              reopened_on="2023-09-01", on="2023-09-15")
+    second = grants(feed, 2022)[A] - before - first
+    increase = order(feed, f"2022-{A}-A2")
+    assert (increase.gross, increase.offset, increase.amount) == (
+        second, owed - first, second - (owed - first))
+    assert [o.tranche for o in orders(feed, 2022, A)] == ["T1", "A2", "T2"]
+    assert_sound(feed)
