@@ -18,6 +18,7 @@ from tests.unit.treasury_support import (
     A,
     B,
     Books,
+    approved,
     assert_sound,
     closed,
     grants,
@@ -32,14 +33,6 @@ from tests.unit.treasury_support import (
 )
 
 T1, T2 = f"2021-{A}-T1", f"2021-{A}-T2"
-
-
-def approved(pool: int = 10_000_000) -> Feed:
-    feed = Feed()
-    program(feed, pool)
-    feed.send("cycles", closed())
-    assert feed.rejected == []
-    return feed
 
 
 def refused(feed: Feed, event: dict[str, object], code: str) -> str:

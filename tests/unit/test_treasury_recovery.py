@@ -1,6 +1,7 @@
 """A re-approval that changes grants already ordered or paid (docs/rules.md s8.1, s8.3;
 docs/ledger.md s3-4; docs/events.md s7.2, s8.3): cancellations latest due first, money to
-recover, its refund, increases ordered as A{n}, and offsets from a later cycle's grant.
+recover, its refund, increases ordered as A{n}, a commune changing window, a cycle
+without orders (offsets from a later cycle's grant: test_treasury_offsets.py).
 
 Cycle 2021 (papc-2021, ``recovery: offset_next_cycle``) is approved on 2022-06-30 with
 tranches T1 (due 2022-07-30) and T2 (due 2023-01-26); re-approvals follow a
@@ -15,35 +16,34 @@ import pytest
 
 from pac_grants import money
 from pac_grants.ledger import OrderRow
-from tests.unit.streams_harness import Feed
+from tests.unit.streams_harness import Feed, commune
 from tests.unit.treasury_support import (
     A,
     B,
     Books,
+    C,
+    approved,
     assert_sound,
+    assessed,
     closed,
     grants,
+    opened,
     order,
     order_events,
     orders,
+    owing,
     paid,
     pool_adjusted,
     program,
     reapprove,
     recovered,
     refusal,
+    reopened,
     ship,
     variant,
 )
 
 T1, T2 = f"2021-{A}-T1", f"2021-{A}-T2"
-
-
-def approved(pool: int = 10_000_000) -> Feed:
-    feed = Feed()
-    program(feed, pool)
-    feed.send("cycles", closed())
-    return feed
 
 
 def cancellations(before: list[OrderRow], d: int) -> list[tuple[str, int, int]]:
@@ -125,16 +125,6 @@ def test_what_orders_cannot_absorb_leaves_payable_then_becomes_money_to_recover(
     assert_sound(feed)
 
 
-def owing(pool_after: int = 5_000_000) -> tuple[Feed, int]:
-    """A paid in full on 2021, then its grant lowered: it owes the difference."""
-    feed = approved()
-    feed.send("disbursements", paid(A, money.text(grants(feed)[A]), "TGR-1"))
-    reapprove(feed, pool_adjusted(pool_after))
-    owed = -Books.of(feed).balance(f"receivable:2021:{A}")
-    assert owed > 0 and owed == grants(approved())[A] - grants(feed)[A]
-    return feed, owed
-
-
 def test_a_refund_moves_money_from_paid_back_to_the_receivable() -> None:
     feed, owed = owing()
     paid_before = Books.of(feed).balance(f"paid:2021:{A}")
@@ -200,107 +190,52 @@ def test_an_increase_first_clears_the_debt_then_is_ordered_as_a_new_order() -> N
     assert_sound(feed)
 
 
-def test_a_later_cycle_settles_the_debt_from_its_first_tranches() -> None:
-    feed, owed = owing()
-    program(feed, cycle=2022)  # papc-2022: tranches 0.4 and 0.6
-    feed.send("cycles", closed(2022, "2023-06-30"))
-    grant = grants(feed, 2022)[A]
-    first = grant * 4 // 10
-    assert first < owed < grant  # T1 is all offset, T2 partly
-    books = Books.of(feed)
-    offsets = books.kind("offset")
-    assert [(tx["cycle"], tx["effective_date"], [(p["account"], p["amount"])
-                                                 for p in tx["postings"]]) for tx in offsets] \
-        == [(2022, "2023-06-30", [(f"payable:2022:{A}", -owed), (f"paid:2022:{A}", owed),
-                                  (f"receivable:2021:{A}", owed), (f"paid:2021:{A}", -owed)])]
-    assert books.balance(f"receivable:2021:{A}") == 0
-    assert [(o.order_id, o.gross, o.offset, o.amount) for o in orders(feed, 2022, A)] == [
-        (f"2022-{A}-T2", grant - first, owed - first, grant - owed)]  # T1 (net 0): no order
-    issued = [e for e in order_events(feed, "PaymentOrderIssued")
-              if e["cycle"] == 2022 and e["commune_code"] == A]
-    assert [(e["order_id"], e["gross_mad"], e["offset_mad"], e["amount_mad"]) for e in issued] \
-        == [(f"2022-{A}-T2", money.text(grant - first), money.text(owed - first),
-             money.text(grant - owed))]
-    assert [books.balance(f"{k}:2022:{A}") for k in ("payable", "ordered", "paid")] == [
-        0, grant - owed, owed]
-    assert all(o.offset == 0 for o in orders(feed, 2022) if o.commune_code != A)
-    assert_sound(feed)
-
-
-def test_a_debt_smaller_than_the_first_tranche_leaves_the_rest_of_it_to_pay() -> None:
-    feed, owed = owing(9_000_000)
-    program(feed, cycle=2022)
-    feed.send("cycles", closed(2022, "2023-06-30"))
-    grant = grants(feed, 2022)[A]
-    first = grant * 4 // 10
-    assert [(o.tranche, o.gross, o.offset, o.amount) for o in orders(feed, 2022, A)] == [
-        ("T1", first, owed, first - owed), ("T2", grant - first, 0, grant - first)]
-    assert_sound(feed)
-
-
-def test_a_refund_only_debt_is_not_offset() -> None:
+def test_a_commune_that_changes_window_is_handled_on_its_net_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ship(monkeypatch, variant(2021, "test-2021", extra_window="grandes_communes"))
     feed = Feed()
-    program(feed, cycle=2020)  # papc-2020: recovery by refund only
-    feed.send("cycles", closed(2020, "2021-06-30"))
-    feed.send("disbursements", paid(A, money.text(grants(feed, 2020)[A]), "TGR-1",
-                                    cycle=2020, on="2021-07-15"))
-    reapprove(feed, pool_adjusted(5_000_000, cycle=2020), cycle=2020,
-              reopened_on="2021-09-01", on="2021-09-30")
-    owed = -Books.of(feed).balance(f"receivable:2020:{A}")
-    assert owed > 0
-    program(feed)
+    feed.send("communes", commune(A, 300_000), commune(B, 200_000), commune(C, 600_000))
+    feed.send("cycles", opened(2021, {"standard": 10_000_000, "grandes_communes": 5_000_000},
+                               "test-2021"))
+    feed.send("assessments", *(assessed(code) for code in (A, B, C)))
     feed.send("cycles", closed())
-    assert Books.of(feed).kind("offset") == []
-    assert Books.of(feed).balance(f"receivable:2020:{A}") == -owed
-    assert sum(o.amount for o in orders(feed, 2021, A)) == grants(feed)[A]
-    assert all(o.offset == 0 for o in orders(feed, 2021))
-    assert_sound(feed)
-
-
-def test_debts_on_several_cycles_are_offset_oldest_cycle_first() -> None:
-    feed = approved()
-    program(feed, cycle=2022)
-    feed.send("cycles", closed(2022, "2023-06-30"))
-    for cycle, on in ((2021, "2023-07-15"), (2022, "2023-07-15")):
-        feed.send("disbursements", paid(A, money.text(grants(feed, cycle)[A]), f"TGR-{cycle}",
-                                        cycle=cycle, on=on))
-    for cycle in (2021, 2022):
-        reapprove(feed, pool_adjusted(5_000_000, cycle=cycle), cycle=cycle,
-                  reopened_on="2023-08-01", on="2023-08-15")
-    owed = {cycle: -Books.of(feed).balance(f"receivable:{cycle}:{A}") for cycle in (2021, 2022)}
-    program(feed, 6_000_000, cycle=2023)
-    feed.send("cycles", closed(2023, "2024-06-30"))
-    grant = grants(feed, 2023)[A]
-    assert owed[2021] < grant < owed[2021] + owed[2022]
-    assert [(tx["id"], tx["details"]["amount"]) for tx in Books.of(feed).kind("offset")] == [
-        (f"offset:2023:{A}:2021:1", owed[2021]), (f"offset:2023:{A}:2022:1", grant - owed[2021])]
-    assert orders(feed, 2023, A) == []  # the whole grant settled debts: no order to issue
-    books = Books.of(feed)
-    assert books.balance(f"receivable:2022:{A}") == -(owed[2021] + owed[2022] - grant)
-    assert books.balance(f"paid:2023:{A}") == grant
+    feed.send("disbursements", paid(A, "1000000.00", "TGR-1"))
+    old, before = grants(feed)[A], orders(feed, 2021, A)
+    feed.send("cycles", reopened())
+    feed.send("communes", commune(A, 700_000))  # A grows into the other window
+    feed.send("cycles", closed(on="2022-09-30"))
+    new = grants(feed)[A]
+    adjustment = next(tx for tx in Books.of(feed).kind("adjustment")
+                      if tx["id"] == f"adjustment:2021:{A}:2")
+    assert sorted((p["account"], p["amount"]) for p in adjustment["postings"]) == [
+        (f"payable:2021:{A}", new - old), ("pool:2021:grandes_communes", -new),
+        ("pool:2021:standard", old)]
+    assert adjustment["window"] == "grandes_communes" and 0 < new < old
+    assert [(o.order_id, o.cancelled) for o in orders(feed, 2021, A) if o.cancelled] == [
+        (order_id, x) for order_id, x, _rest in reversed(cancellations(before, old - new))]
+    assert {b.code: b.window for b in feed.ledger.balances(2021)}[A] == "grandes_communes"
     assert feed.rejected == []
     assert_sound(feed)
 
 
-def test_an_increase_all_offset_keeps_its_order_number() -> None:
-    """2022 is approved before A comes to owe money on 2021; its next increase on 2022
-    goes wholly to that debt (A1, net 0, is not issued), the one after is A2."""
-    feed = approved()
-    feed.send("disbursements", paid(A, money.text(grants(feed)[A]), "TGR-1"))
-    program(feed, cycle=2022)
-    feed.send("cycles", closed(2022, "2023-06-30"))
-    reapprove(feed, pool_adjusted(9_000_000), reopened_on="2023-07-01", on="2023-07-15")
-    owed = -Books.of(feed).balance(f"receivable:2021:{A}")
-    before = grants(feed, 2022)[A]
-    reapprove(feed, pool_adjusted(10_100_000, cycle=2022), cycle=2022,
-              reopened_on="2023-08-01", on="2023-08-15")
-    first = grants(feed, 2022)[A] - before
-    assert 0 < first < owed and orders(feed, 2022, A)[-1].tranche == "T2"  # nothing issued
-    reapprove(feed, pool_adjusted(12_000_000, cycle=2022), cycle=2022,
-              reopened_on="2023-09-01", on="2023-09-15")
-    second = grants(feed, 2022)[A] - before - first
-    increase = order(feed, f"2022-{A}-A2")
-    assert (increase.gross, increase.offset, increase.amount) == (
-        second, owed - first, second - (owed - first))
-    assert [o.tranche for o in orders(feed, 2022, A)] == ["T1", "A2", "T2"]
+def test_a_cycle_without_orders_moves_its_changes_through_payable() -> None:
+    feed = Feed()
+    program(feed)
+    with feed.ledger.unit_of_work() as uow:  # approved before orders existed (migration 0005)
+        uow.state.update_cycle(2021, orders=False)
+        uow.commit()
+    feed.send("cycles", closed())
+    feed.send("disbursements", paid(A, "3000000.00", "TGR-1"))
+    reapprove(feed, pool_adjusted(5_000_000))  # A's grant falls below what it was paid
+    books = Books.of(feed)
+    low = grants(feed)[A]
+    assert [books.balance(f"{k}:2021:{A}") for k in ("payable", "ordered", "paid",
+                                                     "receivable")] == [
+        0, 0, 300_000_000, low - 300_000_000]
+    reapprove(feed, pool_adjusted(12_000_000), reopened_on="2022-10-01", on="2022-10-14")
+    books = Books.of(feed)
+    assert [books.balance(f"{k}:2021:{A}") for k in ("payable", "ordered", "paid",
+                                                     "receivable")] == [
+        grants(feed)[A] - 300_000_000, 0, 300_000_000, 0]
+    assert orders(feed) == [] and order_events(feed) == []
     assert_sound(feed)

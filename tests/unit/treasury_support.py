@@ -101,6 +101,26 @@ def reapprove(feed: Feed, *changes: dict[str, Any], cycle: int = 2021,
     feed.send("cycles", closed(cycle, on))
 
 
+def approved(pool: int = 10_000_000) -> Feed:
+    """Cycle 2021 (papc-2021) for A, B and C, approved on 2022-06-30."""
+    feed = Feed()
+    program(feed, pool)
+    feed.send("cycles", closed())
+    assert feed.rejected == []
+    return feed
+
+
+def owing(pool_after: int = 5_000_000) -> tuple[Feed, int]:
+    """A paid in full on 2021, then its grant lowered on 2022-09-30 by a smaller pool: it
+    owes the difference (centimes)."""
+    feed = approved()
+    feed.send("disbursements", paid(A, money.text(grants(feed)[A]), "TGR-1"))
+    reapprove(feed, pool_adjusted(pool_after))
+    owed = -Books.of(feed).balance(f"receivable:2021:{A}")
+    assert owed > 0 and owed == grants(approved())[A] - grants(feed)[A]
+    return feed, owed
+
+
 # -- test rulesets ------------------------------------------------------------------------
 def variant(base: int, ruleset_id: str, *, cycle: int | None = None,
             payment: dict[str, Any] | None = None, extra_window: str | None = None) -> Ruleset:
