@@ -129,10 +129,24 @@ def score(plan: WindowPlan, indicators: Mapping[str, object]) -> int | None:
             return None
         total += value
     for key, low, high, bands, higher in plan.bands:
-        number = _band_number(indicators[key])
-        if number is None or not low <= number <= high:
+        number = indicators[key]
+        kind_of = type(number)
+        if kind_of is not int and (kind_of is not Decimal or not number.is_finite()):  # type: ignore[attr-defined]
+            number = _band_number(number)
+            if number is None:
+                return None
+        if not low <= number <= high:  # type: ignore[operator]
             return None
-        total += _band_points(number, bands, higher)
+        if higher:  # _band_points, inline: this loop is most of a full allocation
+            for threshold, band_points in bands:
+                if threshold <= number:  # type: ignore[operator]
+                    total += band_points
+                    break
+        else:
+            for threshold, band_points in bands:
+                if threshold >= number:  # type: ignore[operator]
+                    total += band_points
+                    break
     return total
 
 
@@ -149,17 +163,3 @@ def _band_number(value: object) -> int | Decimal | None:
             return None
         return number if number.is_finite() else None
     return None
-
-
-def _band_points(number: int | Decimal, bands: tuple[tuple[Decimal, int], ...],
-                 higher: bool) -> int:
-    """``points_of`` for bands: the first band the number reaches, else 0."""
-    if higher:
-        for threshold, band_points in bands:
-            if threshold <= number:
-                return band_points
-    else:
-        for threshold, band_points in bands:
-            if threshold >= number:
-                return band_points
-    return 0
