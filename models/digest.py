@@ -63,20 +63,37 @@ def _sha256(body: dict[str, Any]) -> str:
 
 def _body(model: BaseModel, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The fields the message had (not defaults), by their JSON names, rendered as text."""
-    fields = type(model).model_fields
-    return {fields[name].alias or name: _text(getattr(model, name))
+    names = _JSON_NAMES.get(type(model))
+    if names is None:
+        names = _JSON_NAMES[type(model)] = {
+            name: field.alias or name for name, field in type(model).model_fields.items()}
+    values = model.__dict__
+    return {names[name]: _text(values[name])
             for name in model.model_fields_set if name not in leave_out}
 
 
+_JSON_NAMES: dict[type[BaseModel], dict[str, str]] = {}
+
+
 def _text(value: object) -> object:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    """A value as the JSON text it was read from: numbers as strings (module docstring)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int or kind is Decimal:
+        return str(value)
+    if kind is dict:
+        return {key: _text(item) for key, item in value.items()}  # type: ignore[attr-defined]
+    return _other_text(value)
+
+
+def _other_text(value: object) -> object:
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _text(item) for key, item in value.items()}
     if isinstance(value, list):  # an mmc_only window takes any indicators
         return [_text(item) for item in value]
     if isinstance(value, BaseModel):

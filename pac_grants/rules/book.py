@@ -18,8 +18,9 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
 
-from pac_grants.rules.engine import PoolError, _check_pools
+from pac_grants.rules.engine import PoolError, _check_pools, _cyclic_gc_paused
 from pac_grants.rules.entry import Entry, entry_of
+from pac_grants.rules.inputs_text import InputsText
 from pac_grants.rules.plan import plan_of
 from pac_grants.rules.ruleset import Ruleset, Window
 from pac_grants.rules.types import Assessment, Commune
@@ -67,7 +68,8 @@ class WindowBook:
         if self.filled is None:
             weights = [self.eligible[code][0] for code in self.order]
             self.filled = water_fill(self.pool, self.window.equal_share, self.order, weights,
-                                     self.total, self.capped)
+                                     self.total, self.capped,
+                                     same_cap=self.window.cap_budget_ratio is None)
         return self.filled
 
 
@@ -85,17 +87,31 @@ class CycleBook:
         self.assessments: dict[str, Assessment] = dict(assessments or {})
         self.entries: dict[str, Entry] = {}
         self.unplaced: set[str] = set()  # no window: listed in every window (s3)
-        for code in sorted(self.communes):
-            self._put(code, bulk=True)
+        self._text: InputsText | None = None  # written at the first inputs_digest()
+        with _cyclic_gc_paused():  # as compute_cycle: no cycles made, no passes needed
+            for code in sorted(self.communes):
+                self._put(code, bulk=True)
 
     @property
     def pools(self) -> dict[str, int]:
         return {wid: book.pool for wid, book in self.windows.items()}
 
+    def inputs_digest(self) -> str:
+        """``engine.inputs_digest`` of the book's inputs (each input written once)."""
+        if self._text is None:
+            self._text = InputsText(self.ruleset.population_census)
+            for commune in self.communes.values():
+                self._text.set_commune(commune)
+            for key, assessment in self.assessments.items():
+                self._text.set_assessment(key, assessment)
+        return self._text.digest(self.ruleset, self.pools)
+
     def set_commune(self, commune: Commune) -> None:
         """A commune registered or changed (population, participation: reference data)."""
         new = commune.code not in self.communes
         self.communes[commune.code] = commune
+        if self._text is not None:
+            self._text.set_commune(commune)
         self._put(commune.code, bulk=False, new=new)
 
     def set_assessment(self, code: str, assessment: Assessment | None) -> None:
@@ -104,6 +120,8 @@ class CycleBook:
             self.assessments.pop(code, None)
         else:
             self.assessments[code] = assessment
+        if self._text is not None:
+            self._text.set_assessment(code, assessment)
         if code in self.communes:
             self._put(code, bulk=False)
 

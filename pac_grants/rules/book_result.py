@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from pac_grants.rules.allocation import Share
 from pac_grants.rules.book import CycleBook, WindowBook
-from pac_grants.rules.engine import CommuneResult, CycleResult, WindowResult, inputs_digest
+from pac_grants.rules.engine import CommuneResult, CycleResult, WindowResult
 from pac_grants.rules.scoring import AssessmentInvalid
 from pac_grants.rules.types import Assessment
 from pac_grants.rules.waterfill import Filled
@@ -28,8 +28,7 @@ def cycle_result(book: CycleBook) -> CycleResult:
         entry = book.entries[code]
         if entry.error is not None and entry.assessment is not None:
             invalid.append((entry.assessment, entry.error))
-    digest = inputs_digest(book.ruleset, book.communes.values(), book.assessments, book.pools)
-    return CycleResult(book.ruleset, windows, held, tuple(invalid), digest)
+    return CycleResult(book.ruleset, windows, held, tuple(invalid), book.inputs_digest())
 
 
 def window_result(book: CycleBook, window_id: str) -> WindowResult:

@@ -49,6 +49,7 @@ class RulesetPlan:
     by_id: Mapping[str, WindowPlan]
     usable: bool  # False when an id could not pass the event schema (then: reference only)
     colons: int  # ':' in its condition ids
+    condition_types: tuple[type, ...]  # bool, once per condition
 
     def likely(self, indicators: Mapping[str, object]) -> WindowPlan | None:
         """The window ``check_assessment`` picks without a commune (``_likely_window``),
@@ -81,7 +82,8 @@ def _compile(ruleset: Ruleset) -> RulesetPlan:
     return RulesetPlan(ruleset, tuple(c.id for c in ruleset.conditions),
                        frozenset(c.id for c in ruleset.conditions), windows,
                        {p.window.id: p for p in windows}, usable,
-                       sum(c.id.count(":") for c in ruleset.conditions))
+                       sum(c.id.count(":") for c in ruleset.conditions),
+                       (bool,) * len(ruleset.conditions))
 
 
 def _window_plan(window: Window) -> WindowPlan:
@@ -103,9 +105,11 @@ def failed_conditions(plan: RulesetPlan, conditions: Mapping[str, object]
     """The failed conditions (ruleset order) when every condition is a boolean, else None."""
     if not plan.usable or conditions.keys() != plan.condition_ids:
         return None
-    for value in conditions.values():
-        if type(value) is not bool:
-            return None
+    values = conditions.values()
+    if tuple(map(type, values)) != plan.condition_types:
+        return None
+    if False not in values:  # all booleans: == is exact here
+        return ()
     return tuple(c for c in plan.conditions if conditions[c] is not True)
 
 

@@ -4,8 +4,11 @@ The same arithmetic as ``allocation.allocate`` (whose docstring derives it): in 
 over the active set A, every share is N_i / D with N_i = base + per x w_i, where
 base = B x num(e) x W, per = B x (den(e) - num(e)) x |A| and D = |A| x W x den(e)
 (B the budget, W the active weight, e the equal share); with W = 0, N_i = B and D = |A|.
-A round only has to look at the communes that have a cap; the rounding to whole dirhams
-looks at every free commune once. ``allocate`` stays the reference: tests compare both.
+A round only has to look at the communes that have a cap, and when they all have the
+same cap (an absolute cap, no budget ratio) only at the heaviest: N_i grows with w_i, so
+those over their cap are the first ones by decreasing weight. The rounding to whole
+dirhams looks at every free commune once. ``allocate`` stays the reference: tests
+compare both.
 """
 
 from __future__ import annotations
@@ -45,15 +48,17 @@ class Filled:
 
 
 def water_fill(pool: int, equal_share: Fraction, codes: Sequence[str], weights: Sequence[int],
-               total: int, capped: Mapping[str, tuple[int, int]]) -> Filled:
+               total: int, capped: Mapping[str, tuple[int, int]], same_cap: bool = False
+               ) -> Filled:
     """Share ``pool`` among the eligible ``codes`` (code order) of ``weights`` (summing to
-    ``total``); ``capped``: code -> (weight, cap) of those that have a cap."""
+    ``total``); ``capped``: code -> (weight, cap) of those that have a cap, all the same
+    cap when ``same_cap``."""
     if pool < 0:
         raise ValueError(f"pool must not be negative, got {pool}")
     num, den = equal_share.numerator, equal_share.denominator
     size, budget, rounds = len(codes), pool, 0
     fixed: dict[str, tuple[int, int, int, int]] = {}
-    active = dict(capped)
+    active = _Capped(capped, same_cap)
     base, per, denominator = 0, 0, 1
     while size:
         rounds += 1
@@ -62,13 +67,11 @@ def water_fill(pool: int, equal_share: Fraction, codes: Sequence[str], weights: 
         else:
             base, per, denominator = budget * num * total, budget * (den - num) * size, \
                 size * total * den
-        over = [(code, weight, cap) for code, (weight, cap) in active.items()
-                if base + per * weight > cap * denominator]
+        over = active.over(base, per, denominator)
         if not over:
             break
         for code, weight, cap in over:
             fixed[code] = (cap, base + per * weight, denominator, rounds)
-            del active[code]
             budget, size, total = budget - cap, size - 1, total - weight
     if not size:
         return Filled(rounds, budget, fixed, (), (), (), frozenset(), base, per, denominator)
@@ -77,6 +80,38 @@ def water_fill(pool: int, equal_share: Fraction, codes: Sequence[str], weights: 
         codes, weights = [codes[n] for n in kept], [weights[n] for n in kept]
     amounts, bumped = _rounded(budget, weights, base, per, denominator)
     return Filled(rounds, 0, fixed, codes, weights, amounts, bumped, base, per, denominator)
+
+
+class _Capped:
+    """The capped communes still active; ``over`` removes and returns those over their cap."""
+
+    def __init__(self, capped: Mapping[str, tuple[int, int]], same_cap: bool) -> None:
+        self.active = dict(capped)
+        self.heaviest: list[tuple[int, str, int]] | None = None  # weight, code, cap
+        if same_cap:
+            self.heaviest = sorted(((w, code, cap) for code, (w, cap) in capped.items()),
+                                   reverse=True)
+        self.next = 0  # in ``heaviest``: the ones before are fixed
+
+    def over(self, base: int, per: int, denominator: int) -> list[tuple[str, int, int]]:
+        if self.heaviest is None or per < 0:  # per < 0 only with a negative budget
+            found = [(code, weight, cap) for code, (weight, cap) in self.active.items()
+                     if base + per * weight > cap * denominator]
+        else:
+            found = []
+            for weight, code, cap in self.heaviest[self.next:]:
+                if code not in self.active:
+                    continue
+                if base + per * weight <= cap * denominator:
+                    break
+                found.append((code, weight, cap))
+        for code, _weight, _cap in found:
+            del self.active[code]
+        if self.heaviest is not None:
+            while self.next < len(self.heaviest) and self.heaviest[self.next][1] not in \
+                    self.active:
+                self.next += 1
+        return found
 
 
 def _rounded(budget: int, weights: Sequence[int], base: int, per: int, denominator: int

@@ -84,6 +84,17 @@ def changes(draw: st.DrawFn, n: int) -> tuple[str, Any]:
                   draw(st.sampled_from([0, 1, 7, 11, 1000, 10**6])))
 
 
+def apply_change(book: CycleBook, kind: str, change: Any) -> None:
+    if kind == "commune":
+        book.set_commune(change)
+    elif kind == "assessment":
+        book.set_assessment(change.commune_code, change)
+    elif kind == "withdraw":
+        book.set_assessment(change, None)
+    else:
+        book.set_pool(*change)
+
+
 def comparable(result: CycleResult) -> CycleResult:
     """Errors compare by their content (exceptions compare by identity)."""
     invalid = tuple((a, (e.code, e.message, e.field, e.value)) for a, e in result.invalid)
@@ -108,18 +119,15 @@ def test_incremental_equals_full_after_every_change(data: st.DataObject, steps: 
                      inputs["assessments"])
     for n in range(steps):
         kind, change = data.draw(changes(n + 1))
+        apply_change(book, kind, change)
         if kind == "commune":
             inputs["communes"][change.code] = change
-            book.set_commune(change)
         elif kind == "assessment":
             inputs["assessments"][change.commune_code] = change
-            book.set_assessment(change.commune_code, change)
         elif kind == "withdraw":
             inputs["assessments"].pop(change, None)
-            book.set_assessment(change, None)
         else:
             inputs["pools"][change[0]] = change[1]
-            book.set_pool(*change)
         expected = full(inputs)
         assert comparable(cycle_result(book)) == comparable(expected)
         for window in expected.windows:
