@@ -98,13 +98,11 @@ class CycleBook:
 
     def inputs_digest(self) -> str:
         """``engine.inputs_digest`` of the book's inputs (each input written once)."""
-        if self._text is None:
-            self._text = InputsText(self.ruleset.population_census)
-            for commune in self.communes.values():
-                self._text.set_commune(commune)
-            for key, assessment in self.assessments.items():
-                self._text.set_assessment(key, assessment)
-        return self._text.digest(self.ruleset, self.pools)
+        with _cyclic_gc_paused():
+            if self._text is None:
+                self._text = InputsText(self.ruleset.population_census, self.communes,
+                                        self.assessments)
+            return self._text.digest(self.ruleset, self.pools)
 
     def set_commune(self, commune: Commune) -> None:
         """A commune registered or changed (population, participation: reference data)."""
@@ -133,7 +131,8 @@ class CycleBook:
 
     def allocation(self, window_id: str) -> Filled:
         """The window's shares (recomputed only after a change of that window)."""
-        return self.windows[window_id].allocation()
+        with _cyclic_gc_paused():
+            return self.windows[window_id].allocation()
 
     def amounts(self, window_id: str) -> dict[str, int]:
         """Amount per member of the window (0 for those not eligible), as the ledger needs."""
