@@ -51,7 +51,7 @@ class Entry:
 def entry_of(plan: RulesetPlan, commune: Commune, assessment: Assessment | None) -> Entry:
     ruleset = plan.ruleset
     population = commune.population.get(ruleset.population_census, 0)
-    window = ruleset.window_of(population)
+    window = plan.window_of(population)
     counted: Assessment | None = assessment
     error: AssessmentInvalid | None = None
     value: int | None = None

@@ -12,9 +12,10 @@ callers fall back to the reference for anything unusual and get its exact error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from pac_grants.rules.ruleset import Indicator, Ruleset, Window
 
@@ -50,6 +51,15 @@ class RulesetPlan:
     usable: bool  # False when an id could not pass the event schema (then: reference only)
     colons: int  # ':' in its condition ids
     condition_types: tuple[type, ...]  # bool, once per condition
+    condition_values: Callable[[Mapping[str, object]], tuple[object, ...]]
+    memberships: tuple[tuple[int | None, int | None, Window], ...]
+
+    def window_of(self, population: int) -> Window | None:
+        """``Ruleset.window_of``: the first window whose membership holds the population."""
+        for low, high, window in self.memberships:
+            if (low is None or population >= low) and (high is None or population <= high):
+                return window
+        return None
 
     def likely(self, indicators: Mapping[str, object]) -> WindowPlan | None:
         """The window ``check_assessment`` picks without a commune (``_likely_window``),
@@ -83,7 +93,9 @@ def _compile(ruleset: Ruleset) -> RulesetPlan:
                        frozenset(c.id for c in ruleset.conditions), windows,
                        {p.window.id: p for p in windows}, usable,
                        sum(c.id.count(":") for c in ruleset.conditions),
-                       (bool,) * len(ruleset.conditions))
+                       (bool,) * len(ruleset.conditions),
+                       _values([c.id for c in ruleset.conditions]),
+                       tuple((w.min_population, w.max_population, w) for w in ruleset.windows))
 
 
 def _window_plan(window: Window) -> WindowPlan:
@@ -100,17 +112,27 @@ def _window_plan(window: Window) -> WindowPlan:
                       sum(i.id.count(":") for i in window.indicators))
 
 
+def _values(keys: list[str]) -> Callable[[Mapping[str, object]], tuple[object, ...]]:
+    """The values of ``keys`` as a tuple, read in C (``itemgetter``)."""
+    if len(keys) == 1:
+        return lambda mapping: (mapping[keys[0]],)
+    return itemgetter(*keys)
+
+
 def failed_conditions(plan: RulesetPlan, conditions: Mapping[str, object]
                       ) -> tuple[str, ...] | None:
     """The failed conditions (ruleset order) when every condition is a boolean, else None."""
-    if not plan.usable or conditions.keys() != plan.condition_ids:
+    if not plan.usable or len(conditions) != len(plan.conditions):
         return None
-    values = conditions.values()
+    try:  # as many keys, all of the plan's: the same keys
+        values = plan.condition_values(conditions)
+    except KeyError:
+        return None
     if tuple(map(type, values)) != plan.condition_types:
         return None
     if False not in values:  # all booleans: == is exact here
         return ()
-    return tuple(c for c in plan.conditions if conditions[c] is not True)
+    return tuple(c for c, value in zip(plan.conditions, values, strict=True) if not value)
 
 
 def score(plan: WindowPlan, indicators: Mapping[str, object]) -> int | None:
@@ -118,8 +140,15 @@ def score(plan: WindowPlan, indicators: Mapping[str, object]) -> int | None:
     ``check_assessment`` accepts in the window, ``score_assessment``'s score."""
     if plan.mmc_only:
         return 100
-    if indicators.keys() != plan.ids:
+    if len(indicators) != len(plan.ids):
         return None
+    try:  # as many keys, all of the plan's: the same keys
+        return _score(plan, indicators)
+    except KeyError:
+        return None
+
+
+def _score(plan: WindowPlan, indicators: Mapping[str, object]) -> int | None:
     total = 0
     for key, max_points in plan.booleans:
         value = indicators[key]
