@@ -5,9 +5,9 @@ over the active set A, every share is N_i / D with N_i = base + per x w_i, where
 base = B x num(e) x W, per = B x (den(e) - num(e)) x |A| and D = |A| x W x den(e)
 (B the budget, W the active weight, e the equal share); with W = 0, N_i = B and D = |A|.
 A round only has to look at the communes that have a cap, and when they all have the
-same cap (an absolute cap, no budget ratio) only at the heaviest: N_i grows with w_i, so
-those over their cap are the first ones by decreasing weight. The rounding to whole
-dirhams looks at every free commune once. ``allocate`` stays the reference: tests
+same cap (an absolute cap, no budget ratio) compares each weight with one whole-number
+limit instead of multiplying big integers. The rounding to whole dirhams looks at every
+free commune once. ``allocate`` stays the reference: tests
 compare both.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import compress
 
 
 @dataclass(frozen=True)
@@ -83,34 +84,34 @@ def water_fill(pool: int, equal_share: Fraction, codes: Sequence[str], weights: 
 
 
 class _Capped:
-    """The capped communes still active; ``over`` removes and returns those over their cap."""
+    """The capped communes still active, as parallel lists; ``over`` removes and returns
+    those over their cap in a round."""
 
     def __init__(self, capped: Mapping[str, tuple[int, int]], same_cap: bool) -> None:
-        self.active = dict(capped)
-        self.heaviest: list[tuple[int, str, int]] | None = None  # weight, code, cap
-        if same_cap:
-            self.heaviest = sorted(((w, code, cap) for code, (w, cap) in capped.items()),
-                                   reverse=True)
-        self.next = 0  # in ``heaviest``: the ones before are fixed
+        self.codes = list(capped)
+        self.weights = [weight for weight, _cap in capped.values()]
+        self.caps = [cap for _weight, cap in capped.values()]
+        distinct = set(self.caps)
+        self.cap = distinct.pop() if same_cap and len(distinct) == 1 else None
 
     def over(self, base: int, per: int, denominator: int) -> list[tuple[str, int, int]]:
-        if self.heaviest is None or per < 0:  # per < 0 only with a negative budget
-            found = [(code, weight, cap) for code, (weight, cap) in self.active.items()
-                     if base + per * weight > cap * denominator]
+        if not self.codes:
+            return []
+        if self.cap is not None and per > 0:  # per = 0 with e = 1 or no weight at all
+            # base + per x w > cap x D  <=>  w > floor((cap x D - base) / per), w whole
+            limit = (self.cap * denominator - base) // per
+            if max(self.weights) <= limit:
+                return []
+            flags = [weight > limit for weight in self.weights]
         else:
-            found = []
-            for weight, code, cap in self.heaviest[self.next:]:
-                if code not in self.active:
-                    continue
-                if base + per * weight <= cap * denominator:
-                    break
-                found.append((code, weight, cap))
-        for code, _weight, _cap in found:
-            del self.active[code]
-        if self.heaviest is not None:
-            while self.next < len(self.heaviest) and self.heaviest[self.next][1] not in \
-                    self.active:
-                self.next += 1
+            flags = [base + per * weight > cap * denominator
+                     for weight, cap in zip(self.weights, self.caps, strict=True)]
+        found = list(compress(zip(self.codes, self.weights, self.caps, strict=True), flags))
+        if found:
+            kept = [not flag for flag in flags]
+            self.codes = list(compress(self.codes, kept))
+            self.weights = list(compress(self.weights, kept))
+            self.caps = list(compress(self.caps, kept))
         return found
 
 
