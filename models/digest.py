@@ -34,7 +34,8 @@ def raw_digest(raw: bytes) -> str:
     """The digest from the message bytes (the reference; parses the message again)."""
     data = json.loads(raw, parse_float=str, parse_int=str)
     body = {k: v for k, v in data.items() if k not in ENVELOPE}
-    return _sha256(body)
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def content_digest(event: AssessmentSubmitted | CommuneRegistered) -> str:
@@ -56,9 +57,11 @@ def keep_exact_digest(event: Event, raw: bytes) -> None:
         event.__dict__[_KEPT] = raw_digest(raw)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # = json.dumps
+
+
 def _sha256(body: dict[str, Any]) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL(body).encode("utf-8")).hexdigest()
 
 
 def _body(model: BaseModel, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -82,8 +85,10 @@ def _text(value: object) -> object:
         return value
     if kind is int or kind is Decimal:
         return str(value)
-    if kind is dict:
-        return {key: _text(item) for key, item in value.items()}  # type: ignore[attr-defined]
+    if kind is dict:  # conditions and indicators: their plain values inline, no call each
+        return {key: item if (of := type(item)) is bool or of is str or item is None else
+                str(item) if of is int or of is Decimal else _text(item)
+                for key, item in value.items()}  # type: ignore[attr-defined]
     return _other_text(value)
 
 
