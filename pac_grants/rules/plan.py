@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
 from pac_grants.rules.ruleset import Indicator, Ruleset, Window
+from pac_grants.rules.types import Assessment
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -196,3 +197,16 @@ def _band_number(value: object) -> int | Decimal | None:
             return None
         return number if number.is_finite() else None
     return None
+
+
+def certainly_valid(ruleset: Ruleset, assessment: Assessment, window_id: str) -> bool:
+    """True when ``check_assessment(ruleset, assessment, window_id)`` certainly passes
+    (plain values, all in range); False means: ask ``check_assessment``, which names
+    the error if there is one."""
+    plan = plan_of(ruleset)
+    window = plan.by_id.get(window_id)
+    if window is None or failed_conditions(plan, assessment.conditions) is None:
+        return False
+    if score(window, assessment.indicators) is None:
+        return False
+    return not (window.needs_budget and assessment.investment_budget_mad is None)

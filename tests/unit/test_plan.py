@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pac_grants.rules.plan import failed_conditions, plan_of, score
+from pac_grants.rules.plan import certainly_valid, failed_conditions, plan_of, score
 from pac_grants.rules.scoring import AssessmentInvalid, check_assessment, score_assessment
 from pac_grants.rules.types import Assessment
 from tests.unit.decode_strategies import ODD_RULESET, assessments, ruleset_for
@@ -30,12 +30,15 @@ def test_plan_scores_as_the_reference(data: dict[str, Any], window_n: int) -> No
                             data.get("investment_budget_mad"))
     plan = plan_of(ruleset)
     failed, value = failed_conditions(plan, conditions), score(plan.by_id[window.id], indicators)
+    certain = certainly_valid(ruleset, assessment, window.id)
     try:
         check_assessment(ruleset, assessment, window.id)
     except AssessmentInvalid:
+        assert not certain
         assert failed is None or value is None or (
             plan.by_id[window.id].needs_budget and assessment.investment_budget_mad is None)
         return
+    assert certain  # a valid assessment has plain values: the plan answers
     reference = score_assessment(ruleset, window, assessment)
     assert failed == reference.failed_conditions  # a valid assessment is plain: answered
     assert value == reference.score
