@@ -107,3 +107,20 @@ class OrderStatus(StrEnum):
     PAID = "paid"
     CANCELLED = "cancelled"
     OVERDUE = "overdue"
+
+
+class Aging(StrEnum):
+    """How long an order's unpaid rest is overdue, as of a date (docs/cli.md "orders")."""
+
+    NOT_DUE = "not_due"
+    DAYS_0_30 = "0-30"
+    DAYS_31_90 = "31-90"
+    OVER_90 = "over_90"
+
+    @classmethod
+    def of(cls, days_overdue: int) -> Aging:
+        if days_overdue <= 0:
+            return cls.NOT_DUE
+        if days_overdue <= 30:
+            return cls.DAYS_0_30
+        return cls.DAYS_31_90 if days_overdue <= 90 else cls.OVER_90

@@ -57,6 +57,7 @@ class WindowSummary(Response):
     outstanding: Money = 0  # payable + ordered
     to_recover: Money = 0
     carried_over: Money = 0  # to the next cycle
+    paid_by_offset: Money = 0  # of paid: older debts offset from these grants
 
 
 class CycleSummary(Response):
@@ -84,6 +85,7 @@ class CommuneBalance(Response):
     name_ar: str | None = None
     ordered: Money = 0
     to_recover: Money = 0  # minus the receivable
+    paid_by_offset: Money = 0  # of paid: an older debt offset from this grant, not cash
 
 
 class Balances(Response):

@@ -73,6 +73,10 @@ class Metrics:
     ledger_verify_ok: Gauge
     cycle_state: Gauge
     complaints_open: Gauge
+    ordered_mad: Gauge
+    paid_mad: Gauge
+    overdue_mad: Gauge
+    to_recover_mad: Gauge
     batch_failures: Counter
     batch_stuck: Gauge
 
@@ -188,6 +192,19 @@ def _gauges(reg: CollectorRegistry) -> dict[str, Gauge]:
         ),
         "complaints_open": gauge(
             "pac_complaints_open", "Complaints of a cycle not decided yet.", ("cycle",)
+        ),
+        # the treasury's position per cycle (docs/ledger.md s4), refreshed from the ledger
+        "ordered_mad": gauge(
+            "pac_ordered_mad", "Ordered and not paid yet, per cycle, MAD.", ("cycle",)
+        ),
+        "paid_mad": gauge("pac_paid_mad", "Paid (net of recoveries), per cycle, MAD.",
+                          ("cycle",)),
+        "overdue_mad": gauge(
+            "pac_overdue_mad", "Unpaid rest of the orders past their due date, per cycle, "
+            "MAD.", ("cycle",)
+        ),
+        "to_recover_mad": gauge(
+            "pac_to_recover_mad", "What communes owe back on a cycle, MAD.", ("cycle",)
         ),
         "batch_stuck": gauge(
             "pac_batch_stuck", "1 while a batch of the topic is refused by the database and "

@@ -118,6 +118,15 @@ class Observer:
                 1 if known == state else 0)
         self.metrics.complaints_open.labels(cycle=str(cycle)).set(complaints_open)
 
+    def treasury(self, cycle: int | str, ordered: Amount, paid: Amount, overdue: Amount,
+                 to_recover: Amount) -> None:
+        """A cycle's treasury position (MAD): ordered, paid, overdue, to recover."""
+        labels = {"cycle": str(cycle)}
+        for gauge, amount in ((self.metrics.ordered_mad, ordered), (self.metrics.paid_mad, paid),
+                              (self.metrics.overdue_mad, overdue),
+                              (self.metrics.to_recover_mad, to_recover)):
+            gauge.labels(**labels).set(float(amount))
+
     def batch_failed(self, topic: str) -> None:
         """The database refused a batch of ``topic`` (not a lost connection)."""
         self.metrics.batch_failures.labels(topic=topic).inc()

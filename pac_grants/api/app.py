@@ -26,6 +26,7 @@ from pac_grants.api.middleware import HeadAsGet
 from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
 from pac_grants.api.simulation import router as simulation_router
+from pac_grants.api.treasury import router as treasury_router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
 from pac_grants.settings import Settings
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     for routes in (router, exports.router, report_routes.router, simulation_router,
-                   complaints_router):
+                   complaints_router, treasury_router):
         app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
     add_pages(app, settings)
     _add_health(app)

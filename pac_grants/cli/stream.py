@@ -100,7 +100,7 @@ def dlq() -> None:
 
 
 def _dead_letters(code: str | None, since: datetime | None) -> list[DeadLetter]:
-    from pac_grants.cli.ledger import opened
+    from pac_grants.cli.reads import opened
 
     with opened(_settings().database_url) as ledger:
         rows = list(reversed(ledger.dead_letters(limit=1_000_000, code=code)))

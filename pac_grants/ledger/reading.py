@@ -60,6 +60,22 @@ def commune_balances(connection: Connection, code: str, types: Iterable[str],
     return {name: int(total) for name, total in connection.execute(_as_of(statement, as_of))}
 
 
+def paid_by_offset(connection: Connection, cycle: int,
+                   as_of: date | None = None) -> dict[str, int]:
+    """commune -> what of its ``paid`` for the cycle was settled by offsetting an older
+    debt (docs/rules.md s8.3) rather than paid in cash."""
+    statement = (
+        select(ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(TX.c.kind == "offset", ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid",
+               POSTINGS.c.amount > 0)
+        .group_by(ACCOUNTS.c.commune_code)
+    )
+    return {str(code): int(total) for code, total in connection.execute(_as_of(statement, as_of))}
+
+
 def debt_since(connection: Connection, cycle: int, code: str) -> date | None:
     """The effective date of the last adjustment that made the commune owe money."""
     statement = (

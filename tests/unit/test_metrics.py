@@ -37,6 +37,11 @@ SPEC: dict[str, tuple[str, set[str]]] = {
     # docs/operations.md "Metrics": the approval lifecycle.
     "pac_cycle_state": ("gauge", {"cycle", "state"}),
     "pac_complaints_open": ("gauge", {"cycle"}),
+    # docs/operations.md "Metrics": the treasury's position per cycle.
+    "pac_ordered_mad": ("gauge", {"cycle"}),
+    "pac_paid_mad": ("gauge", {"cycle"}),
+    "pac_overdue_mad": ("gauge", {"cycle"}),
+    "pac_to_recover_mad": ("gauge", {"cycle"}),
     # docs/operations.md "Alerts": a batch the database refuses (docs/pipeline.md).
     "pac_batch_failures_total": ("counter", {"topic"}),
     "pac_batch_stuck": ("gauge", {"topic"}),
@@ -66,6 +71,7 @@ def exercise(observer: Observer) -> None:
     observer.lag(ASSESSMENTS, 3, 42)
     observer.verified(True)
     observer.cycle_life(2021, "notified", 2)
+    observer.treasury(2021, 1_000_000, 500_000, 250_000, 12_500)
     observer.batch_failed(ASSESSMENTS)
     observer.batch_stuck(ASSESSMENTS, False)
 
