@@ -33,7 +33,7 @@ class DeadLetterCode(StrEnum):
     CYCLE_NOT_OPEN = "cycle_not_open"
     CYCLE_NOT_CLOSED = "cycle_not_closed"
     EXCEEDS_OUTSTANDING = "exceeds_outstanding"
-    # the approval lifecycle (docs/events.md "Lifecycle")
+    # the approval lifecycle (docs/events.md s4, s6)
     CYCLE_CLOSED = "cycle_closed"
     CYCLE_NOT_NOTIFIED = "cycle_not_notified"
     COMPLAINT_LATE = "complaint_late"
@@ -77,7 +77,7 @@ class AccountType(StrEnum):
 
 
 class CycleState(StrEnum):
-    """Where a cycle is in its life (docs/events.md "Cycle states")."""
+    """Where a cycle is in its life (docs/events.md s4)."""
 
     OPEN = "open"
     NOTIFIED = "notified"

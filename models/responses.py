@@ -45,7 +45,7 @@ class Response(BaseModel):
 
 
 class WindowSummary(Response):
-    """docs/ledger.md s7 "summary", per window (centimes; text in JSON)."""
+    """docs/ledger.md s7 (summary), per window (centimes; text in JSON)."""
 
     window: str
     pool: Money  # funded + carried in from the cycle before
@@ -63,7 +63,7 @@ class WindowSummary(Response):
 class CycleSummary(Response):
     cycle: int
     status: str  # "closed" once the cycle has an allocation transaction, else "open"
-    state: CycleState  # docs/events.md "Cycle states"
+    state: CycleState  # docs/events.md s4
     closed_on: date | None = None  # the last approval's
     decision_ref: str | None = None
     windows: list[WindowSummary]

@@ -1,14 +1,14 @@
 """The worker's self-checks (consumer lag, ledger verification) and its money gauges at
 start.
 
-operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
+docs/operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
 ``pac_ledger_verify_ok`` feed two alerts (lag high, ledger verification failed), so
 the worker measures them itself instead of leaving them to an outside exporter.
 
 * Lag is the high watermark minus the group's committed offset (what
   ``kafka-consumer-groups`` calls lag): the fetch position runs ahead of what the
   ledger holds by Faust's read-ahead buffers, so it would hide a stalled database.
-* Verification (ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
+* Verification (docs/ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
   so it runs in a thread, once at start and then every ``PAC_LEDGER_VERIFY_INTERVAL``
   seconds, and the event loop keeps consuming meanwhile.
 * The money gauges (``pac_pool_mad`` and its siblings) are set by each allocation the

@@ -1,4 +1,4 @@
-"""Every Prometheus metric of pac-grants, declared once (operations.md, "Metrics").
+"""Every Prometheus metric of pac-grants, declared once (docs/operations.md, "Metrics").
 
 Why one module: names, labels and buckets are a contract with ``monitoring/alerts.yml``
 and the Grafana dashboard, so they live in one place that tests check against the
@@ -6,7 +6,7 @@ spec. Why an injectable registry (faust's ``sensors/prometheus.py`` ``create(reg
 idea): tests build a fresh :class:`CollectorRegistry` and read series back; nothing is
 registered at import time.
 
-Conventions (operations.md): prefix ``pac_``, base units (seconds, MAD, messages),
+Conventions (docs/operations.md s2): prefix ``pac_``, base units (seconds, MAD, messages),
 counters end in ``_total`` (prometheus-client appends it), labels of low cardinality
 (topic, code, stage, kind, cycle, window, partition; never a commune code).
 
@@ -52,7 +52,7 @@ def package_version() -> str:
 
 @dataclass(frozen=True)
 class Metrics:
-    """All metrics of operations.md, bound to one registry."""
+    """All metrics of docs/operations.md s2, bound to one registry."""
 
     registry: CollectorRegistry
     events_consumed: Counter
@@ -218,7 +218,7 @@ def serve(
 ) -> tuple[WSGIServer, threading.Thread]:
     """Serve ``/metrics`` of ``metrics.registry`` in a daemon thread.
 
-    Loopback by default (operations.md: services on loopback); the compose stack passes
+    Loopback by default (docs/operations.md s1: services on loopback); the compose stack passes
     ``0.0.0.0`` inside its private network. ``port=0`` picks a free port: read it from
     the returned server's ``server_port``. Returns ``(server, thread)``; call
     ``server.shutdown()`` to stop.

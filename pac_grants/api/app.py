@@ -1,6 +1,6 @@
 """The read API and finance page over the ledger: ``create_app(settings, ledger)``.
 
-Nothing is built at import time (style/examples.md "Not to copy"): ``pac-grants api``
+Nothing is built at import time: ``pac-grants api``
 and the tests call :func:`create_app` with their own settings and ledger. The app never
 writes: every route is GET and reads in a read-only transaction. The page at ``/`` holds
 no data; its script asks for the token once and calls ``/api/v1`` with it. OpenAPI is at
@@ -62,7 +62,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         title="pac-grants read API", version=version("pac-grants"), docs_url=None, redoc_url=None,
         redirect_slashes=False,
         description="Read-only access to the PAPC grants ledger for finance teams "
-                    "(ledger.md). Money is a decimal string with two decimals.",
+                    "(docs/ledger.md s7). Money is a decimal string with two decimals.",
     )
     app.state.ledger = ledger
     for routes in (router, exports.router, report_routes.router, simulation_router,

@@ -1,4 +1,4 @@
-"""``pac-grants ledger ...`` and ``pac-grants db upgrade`` (interfaces.md, ledger.md).
+"""``pac-grants ledger ...`` and ``pac-grants db upgrade`` (docs/cli.md s3, docs/ledger.md s7).
 
 Read commands never create a database: a missing SQLite file or an un-migrated database
 is one line on stderr and exit 2, as is an unknown cycle or commune; an unreachable

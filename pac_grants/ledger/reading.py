@@ -1,4 +1,4 @@
-"""Balances read from the postings (ledger.md "Reading it").
+"""Balances read from the postings (docs/ledger.md "Reading it").
 
 A balance is the sum of an account's postings; "as of" a date keeps the transactions
 whose effective date is on or before it. These are the reads the pipeline needs
@@ -121,7 +121,7 @@ def windows(connection: Connection, cycle: int) -> list[str]:
 
 
 def is_closed(connection: Connection, cycle: int) -> bool:
-    """A cycle is closed once it has an allocation transaction (ledger.md table)."""
+    """A cycle is closed once it has an allocation transaction (docs/ledger.md s3)."""
     statement = select(TX.c.id).where(TX.c.cycle == cycle, TX.c.kind == "allocation").limit(1)
     return connection.scalar(statement) is not None
 

@@ -28,7 +28,7 @@ def require_cycle(connection: Connection, cycle: int) -> None:
 
 
 def summary(connection: Connection, cycle: int | None = None) -> list[CycleSummary]:
-    """Pool, allocated, unallocated, paid and eligible per window (ledger.md)."""
+    """Pool, allocated, unallocated, paid and eligible per window (docs/ledger.md s7)."""
     if cycle is not None:
         require_cycle(connection, cycle)
     chosen = reading.cycles(connection) if cycle is None else [cycle]
@@ -55,7 +55,7 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
 
 def _window_summary(cycle: int, window: str, moves: dict[str, int], funding: dict[str, int],
                     communes: list[CommuneBalance], eligible: int | None) -> WindowSummary:
-    """docs/ledger.md s7 "summary": the pool with what was carried in, what the grants
+    """docs/ledger.md s7 (summary): the pool with what was carried in, what the grants
     took, ordered, paid, outstanding, to recover, and what is left (returned) or carried."""
     funded = -sum(b for name, b in funding.items()
                   if name == f"funding:{cycle}:{window}"

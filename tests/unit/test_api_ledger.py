@@ -1,5 +1,5 @@
-"""The read API over a ledger written through the ledger's own API (ledger.md "Reading
-it"; interfaces.md ledger read commands). Same shapes as ``pac-grants ledger``."""
+"""The read API over a ledger written through the ledger's own API (docs/ledger.md
+"Reading it"; docs/cli.md s3). Same shapes as ``pac-grants ledger``."""
 
 from __future__ import annotations
 
