@@ -1,4 +1,4 @@
-"""The house's rules that imports alone show (docs/architecture.md).
+"""The house's rules that imports alone show (docs/architecture.md "Layers").
 
 ``lint-imports`` (the contracts in pyproject.toml) checks that dependencies point one
 way; these tests check what it cannot say: nothing outside ``pac_grants/ledger/`` imports
