@@ -108,12 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         progress("allocation scaling (1,503 / 15,030 / 150,300 communes)")
         program = generate_program(seed=5150, scale=15)
         figures |= allocation.scaling(program, args.quick)
+        progress("one revision reflected in a 1,503-commune result (incremental)")
+        figures |= allocation.incremental(program)
         size = 15_030 if args.quick else 150_300
         progress(f"worker peak RSS with {size} communes of state")
         with fresh_database(base["PAC_DATABASE_URL"]) as url:
             env = pipeline_env(base["PAC_BROKER_URL"], url)
             figures |= memory.peak_rss(env, program, size, work / "memory.log")
     figures["alloc_1503_vs_raw_rtt_p50"] = figures["alloc_seconds_1503"] / figures["raw_rtt_p50_s"]
+    figures["incremental_revision_vs_raw_rtt_p50"] = (
+        figures["incremental_revision_seconds_1503"] / figures["raw_rtt_p50_s"])
     figures["total_seconds"] = time.monotonic() - started
     args.json_file.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     print_table(figures)

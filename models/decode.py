@@ -1,62 +1,42 @@
-"""Raw Kafka bytes to a valid event or a rejection with its dead-letter code (events.md).
+"""Raw Kafka bytes to a valid event or a rejection with its dead-letter code (docs/events.md s9).
 
 Every code that can be decided from one message alone is decided here, in this order:
 size, UTF-8 and JSON, envelope (event type, schema version), the event's schema, and
 the rules of the cycle's packaged ruleset. Codes that need state (stale or conflicting
 revisions, unknown communes, outstanding balances, ...) are the pipeline's.
+
+Two paths, one answer: ``decode_strict`` is the reference and says what is wrong;
+assessments, nearly all of the traffic, first try ``models.fast_decode``, which accepts
+only a message it can prove valid and otherwise hands it to the strict path, so every
+rejection (code, sentence, fields) comes from the strict path by construction.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from models.digest import keep_exact_digest
 from models.events import (
     AssessmentSubmitted,
     CycleOpened,
     Event,
     PoolAdjusted,
 )
+from models.fast_decode import quick_assessment
+from models.rejection import Rejected, Rejection, reject
+from models.strict_json import MAX_DEPTH, MAX_MESSAGE_BYTES, MAX_STRING, parse_json, read_json
 from models.topics import TOPIC_EVENTS, InputEvent
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset, packaged_ruleset_by_id
-from pac_grants.rules.scoring import AssessmentInvalid, BigJsonInt, check_assessment, show
+from pac_grants.rules.scoring import AssessmentInvalid, check_assessment, show
 
-MAX_MESSAGE_BYTES = 64 * 1024
-MAX_STRING = 200
-MAX_DEPTH = 16
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+__all__ = ["MAX_DEPTH", "MAX_MESSAGE_BYTES", "MAX_STRING", "Rejection", "RulesetFor",
+           "decode", "decode_strict", "parse_json", "reject"]
+
 _CUSTOM_CODES = {"invalid_value", "value_out_of_range", "schema_violation"}
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why a message is dead-lettered: a code of events.md, a sentence, the fields."""
-
-    code: str
-    message: str
-    details: list[dict[str, str]] = field(default_factory=list)
-
-    def as_error(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "details": self.details}
-
-
-class _Reject(Exception):
-    def __init__(self, rejection: Rejection) -> None:
-        self.rejection = rejection
-
-
-def reject(code: str, message: str, field_name: str | None = None,
-           value: object = None) -> _Reject:
-    details = [] if field_name is None else [{"field": field_name} | (
-        {} if value is None else {"value": show(value)})]
-    return _Reject(Rejection(code, message, details))
-
 
 RulesetFor = Callable[[int], Ruleset | None]
 
@@ -64,83 +44,27 @@ RulesetFor = Callable[[int], Ruleset | None]
 def decode(raw: bytes | None, topic: str, ruleset_for: RulesetFor = packaged_ruleset
            ) -> InputEvent | Rejection:
     """Decode one message of an input topic (``communes``, ``cycles``, ...)."""
+    if topic == "assessments" and raw is not None:
+        event = quick_assessment(raw, ruleset_for)
+        if event is not None:
+            return event
+    return decode_strict(raw, topic, ruleset_for)
+
+
+def decode_strict(raw: bytes | None, topic: str, ruleset_for: RulesetFor = packaged_ruleset
+                  ) -> InputEvent | Rejection:
+    """The reference decoder: every check in the order of docs/events.md s10 (step 1), the
+    first failure named."""
     try:
-        event = _validate(parse_json(raw), topic)
+        data, unusual_numbers = read_json(raw)
+        event = _validate(data, topic)
         _check_rules(event, ruleset_for)
-        return event
-    except _Reject as rejected:
+    except Rejected as rejected:
         return rejected.rejection
-
-
-def parse_json(raw: bytes | None) -> dict[str, Any]:
-    """Exact JSON: floats as Decimal, no NaN/Infinity, no duplicate keys, bounded strings."""
-    if raw is None:
-        raise reject("malformed_json", "the message has no value (a tombstone or empty record)")
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise reject("message_too_large", f"the message is {len(raw)} bytes; the limit is "
-                     f"{MAX_MESSAGE_BYTES} bytes (64 KiB)")
-    try:
-        text = raw.decode("utf-8")
-        data = json.loads(text, parse_float=Decimal, parse_int=_parse_int,
-                          parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
-    except UnicodeDecodeError as exc:
-        raise reject("malformed_json", f"the message is not UTF-8 (byte {exc.start})") from None
-    except RecursionError:
-        raise _too_deep() from None
-    except ValueError as exc:
-        raise reject("malformed_json", f"the message is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise reject("schema_violation", "the message must be one JSON object")
-    _check_strings(data, "")
-    return data
-
-
-def _parse_int(text: str) -> int | Decimal:
-    return int(text) if len(text) <= 4000 else BigJsonInt(text)
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _too_deep() -> _Reject:
-    return reject("schema_violation", f"the message nests deeper than {MAX_DEPTH} levels; "
-                  "no event of version 1 nests more than 3")
-
-
-def _check_strings(value: object, path: str, depth: int = 0) -> None:
-    """Bound every string (events.md: 200 characters) and the nesting depth."""
-    if depth > MAX_DEPTH:
-        raise _too_deep()
-    if isinstance(value, str):
-        _check_string(value, path)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_strings(key, path)
-            _check_strings(item, f"{path}.{key}" if path else key, depth + 1)
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            _check_strings(item, f"{path}.{n}", depth + 1)
-
-
-def _check_string(value: str, path: str) -> None:
-    where = path or "a string"
-    if len(value) > MAX_STRING:
-        raise reject("schema_violation", f"{where} is {len(value)} characters long; strings "
-                     f"are limited to {MAX_STRING}", path or None)
-    if _CONTROL.search(value):
-        raise reject("schema_violation", f"{where} contains a control character (U+0000 to "
-                     "U+001F other than tab and line breaks); text fields cannot hold them",
-                     path or None)
+    if unusual_numbers:
+        assert raw is not None
+        keep_exact_digest(event, raw)
+    return event
 
 
 def _validate(data: dict[str, Any], topic: str) -> InputEvent:
@@ -164,7 +88,7 @@ _ABSENT = object()
 
 
 def _check_version(version: object) -> None:
-    """Only the JSON integer 1 (events.md): ``true`` or ``"1"`` is not a version number."""
+    """Only the JSON integer 1 (docs/events.md s2): ``true`` or ``"1"`` is not a version number."""
     if version is _ABSENT:
         raise reject("schema_violation", "field 'schema_version' is required", "schema_version")
     if isinstance(version, bool) or not isinstance(version, int | Decimal):
@@ -175,7 +99,7 @@ def _check_version(version: object) -> None:
                      "supported; this calculator reads version 1", "schema_version", version)
 
 
-def _from_validation(exc: ValidationError) -> _Reject:
+def _from_validation(exc: ValidationError) -> Rejected:
     error = exc.errors(include_url=False)[0]
     field_name = ".".join(str(part) for part in error["loc"]) or None
     code = error["type"] if error["type"] in _CUSTOM_CODES else "schema_violation"

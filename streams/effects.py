@@ -32,7 +32,7 @@ from streams.refusals import Outcome, Verdict, cycle_closed, refuse, unknown_cyc
 
 
 def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
-    """Dispatch on the event type (docs/events.md "Input events")."""
+    """Dispatch on the event type (docs/events.md s3-7)."""
     match event:
         case CommuneRegistered():
             return apply_commune(ctx, event, raw)
@@ -60,7 +60,7 @@ def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
 
 def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Outcome:
     """Upsert by code; a change touches every cycle whose inputs count (an approved cycle
-    keeps the data of its approval: docs/events.md "Frozen reference data")."""
+    keeps the data of its approval: docs/events.md s3.1)."""
     digest = assessments.content_digest(raw)
     known = ctx.cache.communes().get(event.code)
     if known is not None and known.digest == digest:

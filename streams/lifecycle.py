@@ -1,4 +1,4 @@
-"""A cycle's governance: notification, approval, reopening (docs/events.md "Lifecycle").
+"""A cycle's governance: notification, approval, reopening (docs/events.md s4).
 
     open --ResultsNotified--> notified --CycleClosed--> approved --CycleReopened--> reopened
       \\------------------ CycleClosed (no notification) ---------^      (and round again)

@@ -1,4 +1,4 @@
-"""``pac-grants demo`` (interfaces.md): the bundled sample program, end to end.
+"""``pac-grants demo`` (docs/cli.md s1): the bundled sample program, end to end.
 
 Nothing to install: an embedded Tansu broker (unless ``PAC_BROKER_URL`` is set), a
 SQLite ledger file in ``--workdir``, the worker as a child process. Progress and logs go

@@ -1,5 +1,5 @@
 """A commune's statement: its transactions in order, with running balances and the
-reason of each (ledger.md "Reading it").
+reason of each (docs/ledger.md "Reading it").
 
 Entries are grouped by cycle, in ledger order within a cycle, because running balances
 are per cycle (accounts are per cycle): ``allocated`` (allocation and

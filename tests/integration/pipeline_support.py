@@ -1,5 +1,5 @@
 """Support of the real-broker pipeline tests: worker process, publishing, waiting, and an
-independent reference of events.md's rules to compare the ledger with.
+independent reference of the rules of docs/events.md to compare the ledger with.
 
 The reference does not use the pipeline's code: it replays the scenario's accepted
 messages (those without an expected rejection) with the plain rules of docs/events.md
@@ -98,7 +98,7 @@ class Reference:
     """docs/events.md's stateful rules, replayed independently over accepted messages.
 
     An approval (``CycleClosed``) computes the cycle's amounts over the commune data of
-    that moment and keeps them with that data (docs/events.md "Frozen reference data"):
+    that moment and keeps them with that data (docs/events.md s3.1):
     the ledger holds those amounts until a reopened cycle is approved again, which posts
     one ``adjustment`` per window whose amounts changed. The program never sends a
     closing in the same phase as a change of its cycle (topics are read concurrently),
@@ -170,7 +170,7 @@ class Reference:
     def _DisbursementExecuted(self, e: dict[str, Any]) -> None:
         from decimal import Decimal
 
-        if e["payment_ref"] in self.payment_refs:  # events.md: no second effect
+        if e["payment_ref"] in self.payment_refs:  # docs/events.md s7.1: no second effect
             return
         self.payment_refs.add(e["payment_ref"])
         self.paid[(e["cycle"], e["commune_code"])] += int(Decimal(e["amount_mad"]) * 100)
