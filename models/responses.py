@@ -96,7 +96,8 @@ class Balances(Response):
 class RunningBalance(Response):
     allocated: Money
     paid: Money
-    outstanding: Money
+    outstanding: Money  # payable + ordered
+    to_recover: Money = 0  # minus the receivable
 
 
 class StatementEntry(Response):
@@ -111,6 +112,7 @@ class StatementEntry(Response):
     paid: Money
     outstanding: Money
     balance: RunningBalance
+    to_recover: Money = 0
 
 
 class CommuneRef(Response):

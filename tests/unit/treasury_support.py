@@ -245,6 +245,20 @@ def assert_sound(feed: Feed) -> None:
     assert Books.of(feed).path_breaks() == []
     for row in orders(feed):
         assert min(row.paid, row.cancelled) >= 0 and row.paid + row.cancelled <= row.amount
+    assert_reads_agree(feed)
+
+
+def assert_reads_agree(feed: Feed) -> None:
+    """Each commune's statement ends, per cycle, on its line of ``ledger balances``
+    (two reads of the same money: the running sums and the account balances)."""
+    with feed.ledger.reader() as reader:
+        for cycle in reader.postings.cycles():
+            for line in reader.postings.balances(cycle):
+                entries = [e for e in reader.postings.statement(line.code, cycle).entries
+                           if e.cycle == cycle]
+                last = entries[-1].balance
+                assert (last.allocated, last.paid, last.outstanding, last.to_recover) == (
+                    line.allocated, line.paid, line.outstanding, line.to_recover), (cycle, line)
 
 
 def refusal(feed: Feed) -> tuple[str, str]:
