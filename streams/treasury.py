@@ -90,7 +90,8 @@ class _Approval:
         self.post(f"adjustment:{self.number}:{code}:{self.approval}",
                   TransactionKind.ADJUSTMENT, window, [*pools, *commune],
                   f"re-approval {self.approval}: the grant of {code} changes by "
-                  f"{money.text(d)} MAD", {"approval": self.approval, "change": d})
+                  f"{money.text(d)} MAD", {"approval": self.approval, "change": d,
+                                           "eligible_by_window": self.eligible()})
         ordered = sum(p.amount for p in commune if p.account.startswith("payable:"))
         if d > 0 and ordered > 0 and self.cycle.orders:
             self.order(code, ordered, (Tranche(Fraction(1), INCREASE_DUE_DAYS),),
@@ -163,6 +164,10 @@ class _Approval:
         order_events.issued(self.ctx, row)
 
     # -- helpers --------------------------------------------------------------------------
+    def eligible(self) -> dict[str, int]:
+        """window -> eligible communes at this approval (the summary's count)."""
+        return {w.window.id: w.eligible_count for w in self.result.windows}
+
     def balance(self, kind: AccountType, code: str) -> int:
         return self.ctx.uow.postings.balance(f"{kind}:{self.number}:{code}")
 

@@ -127,7 +127,9 @@ def is_closed(connection: Connection, cycle: int) -> bool:
 
 
 def eligible(connection: Connection, cycle: int) -> dict[str, int]:
-    """window -> ``details["eligible"]`` of its latest allocation or adjustment."""
+    """window -> eligible communes at the latest approval: ``details["eligible"]`` of its
+    allocation, then ``details["eligible_by_window"]`` of each re-approval's adjustments
+    (an older ledger's adjustments have neither: the allocation's count stays)."""
     statement = (
         select(TX.c.window, TX.c.details)
         .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING))
@@ -135,8 +137,13 @@ def eligible(connection: Connection, cycle: int) -> dict[str, int]:
     )
     found: dict[str, int] = {}
     for window, details in connection.execute(statement):
-        if isinstance(details, dict) and isinstance(details.get("eligible"), int):
+        if not isinstance(details, dict):
+            continue
+        if isinstance(details.get("eligible"), int):
             found[str(window)] = int(details["eligible"])
+        by_window = details.get("eligible_by_window")
+        if isinstance(by_window, dict):
+            found.update({str(w): int(n) for w, n in by_window.items()})
     return found
 
 

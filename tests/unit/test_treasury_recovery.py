@@ -27,6 +27,7 @@ from tests.unit.treasury_support import (
     assessed,
     closed,
     grants,
+    ineligible,
     opened,
     order,
     order_events,
@@ -238,4 +239,14 @@ def test_a_cycle_without_orders_moves_its_changes_through_payable() -> None:
                                                      "receivable")] == [
         grants(feed)[A] - 300_000_000, 0, 300_000_000, 0]
     assert orders(feed) == [] and order_events(feed) == []
+    assert_sound(feed)
+
+
+def test_the_summary_counts_the_eligible_communes_of_the_last_approval() -> None:
+    """A re-approval that drops a commune changes the count the summary shows."""
+    feed = approved()
+    [before] = feed.ledger.summary(2021)[0].windows
+    reapprove(feed, ineligible(C))
+    [after] = feed.ledger.summary(2021)[0].windows
+    assert (before.eligible, after.eligible) == (3, 2)
     assert_sound(feed)
