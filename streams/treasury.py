@@ -234,10 +234,12 @@ def carry_out(ctx: BatchContext, cycle: CycleRow, result: CycleResult, on: date)
 def carry_in(ctx: BatchContext, source: int, carried: dict[str, int], closed_on: date,
              target: CycleRow) -> None:
     """Post N's carry-over into N+1 (effective on the later of N's approval and N+1's
-    opening) and add it to N+1's pools. A window N+1 lacks keeps its money in N
-    (returned): N's ``carried_out`` then lists only what moved, so that a re-approval of
-    N shares that window's whole pool."""
-    moved = {w: mad for w, mad in carried.items() if w in target.pools}
+    opening) and add it to N+1's pools. A window N+1 lacks, or an N+1 already approved,
+    keeps its money in N (returned): N's ``carried_out`` then lists only what moved, so
+    that a re-approval of N shares that window's whole pool."""
+    # an approved N+1 holds (N was opened after N+1's approval): the money stays in N
+    moved = {} if target.approvals else {w: mad for w, mad in carried.items()
+                                         if w in target.pools}
     if moved != carried:
         ctx.uow.state.update_cycle(source, carried_out=moved)
         ctx.cache.refresh_cycle(source)

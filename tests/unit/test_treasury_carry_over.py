@@ -208,3 +208,20 @@ def test_money_waits_for_a_next_cycle_the_calculator_does_not_know_yet(
                               [("pool:2024:standard", -amount),
                                ("pool:2025:standard", amount)])]
     assert_sound(feed)
+
+
+def test_an_already_approved_next_cycle_does_not_take_the_money() -> None:
+    """2023 opened and approved before 2022 was even opened: 2023 holds, 2022's
+    unallocated money is returned."""
+    feed = Feed()
+    program(feed, 10_000_000, cycle=2023, opened_on="2023-01-15")
+    feed.send("cycles", closed(2023, "2023-06-30"))
+    allocated_2023 = sum(grants(feed, 2023).values())
+    carry_2022(feed, on="2023-07-15")
+    assert carried(feed) == []
+    assert cycle_row(feed, 2022).carried_out == {}
+    assert sum(grants(feed, 2023).values()) == allocated_2023
+    summary = feed.ledger.summary(2022)[0].windows[0]
+    assert (summary.carried_over, summary.unallocated) == (0, money.centimes(UNALLOCATED))
+    assert feed.rejected == []
+    assert_sound(feed)
