@@ -94,6 +94,7 @@ def test_the_payment_orders_as_of_a_date_and_the_sources(
                                           for d in (-1, 0, 1)}
     page.fill("#as-of", as_of)
     page.wait_for_selector(f"#tab-treasury[data-cycle='{CYCLE}'][data-as-of='{as_of}']")
+    page.locator("#as-of").blur()
     for lang in LANGS:
         if lang == "ar":
             page.click("#lang-switch")

@@ -91,7 +91,7 @@
     $("aging").replaceChildren(...aging(data.orders));
     $("order-totals").replaceChildren(orderTotals(data.orders.totals));
     drawOrders();
-    $("sources-title").textContent = t("treasury.sources", { cycle: data.sources.cycle });
+    $("sources-title").textContent = t("treasury.sources_today", { cycle: data.sources.cycle });
     $("windows-uses").replaceChildren(...windowUses(data.sources));
     $("sources").replaceChildren(...sources(data.sources));
   }
