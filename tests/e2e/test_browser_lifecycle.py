@@ -92,4 +92,7 @@ def test_the_lifecycle_and_the_complaints_register(browser: tuple[BrowserContext
     page.select_option("#complaint-status", "rejected")
     assert list(keyed(page, "#complaints tbody tr[data-id]", "id")) == [
         c["complaint_id"] for c in register["complaints"] if c["status"] == "rejected"]
+    page.evaluate("location.hash = '#treasury'")  # a link to a view, or the back button
+    page.wait_for_selector(f"#tab-treasury[data-cycle='{cycle}']")
+    assert page.is_hidden("#tab-lifecycle")
     assert recorder.foreign() == [] and recorder.errors == []

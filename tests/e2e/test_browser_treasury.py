@@ -110,4 +110,10 @@ def test_the_payment_orders_as_of_a_date_and_the_sources(
     page.select_option("#order-status", "overdue")
     page.wait_for_selector(f"#tab-treasury[data-cycle='{CYCLE}'][data-status='overdue']")
     check_orders(page, "ar", api(server, f"/orders?cycle={CYCLE}&as_of={as_of}&status=overdue"))
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 portrait, 10 mm margins
+    boxes = page.eval_on_selector_all(
+        "#tab-treasury td.num", "cells => cells.map(c => { const b = c.getBoundingClientRect();"
+        " return [b.left, b.right, c.scrollWidth <= c.clientWidth + 1]; })")
+    assert boxes and all(left >= 0 and right <= 718.5 and whole for left, right, whole in boxes)
     assert recorder.foreign() == [] and recorder.errors == []

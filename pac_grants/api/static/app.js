@@ -186,6 +186,7 @@ $("print").addEventListener("click", () => window.print());
 $("lang-switch").addEventListener("click", () => I18N.setLang(I18N.other()));
 I18N.onChange(() => { fillCycles(); fillWindows(); render(); renderReport(); renderDetail(); Views.rerender(); });
 $("cycle").addEventListener("change", () => { loadCycle(); Views.cycleChanged(); });
+window.addEventListener("hashchange", () => Views.show(location.hash.slice(1) || "allocation"));
 $("tabs").addEventListener("click", (event) => {
   const tab = event.target.closest("[role=tab]");
   if (tab) Views.show(tab.dataset.tab);

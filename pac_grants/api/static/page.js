@@ -118,7 +118,8 @@ const Views = (() => {
       button.setAttribute("aria-selected", String(button.dataset.tab === name));
     }
     for (const panel of document.querySelectorAll(".panel")) panel.hidden = panel.id !== "tab-" + name;
-    if (location.hash !== "#" + name) history.replaceState(null, "", name === "allocation" ? location.pathname + location.search : "#" + name);
+    const hash = name === "allocation" ? "" : "#" + name;  // the view is kept in the address
+    if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
     return refresh(name);
   }
   function cycleChanged() { for (const view of views.values()) view.cycle = null; return refresh(active); }
