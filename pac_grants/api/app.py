@@ -19,9 +19,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pac_grants.api import exports, report_routes, schemas
+from pac_grants.api import exports, report_routes, schemas, treasury_exports
 from pac_grants.api.auth import bearer_guard, check_token
 from pac_grants.api.complaints import router as complaints_router
+from pac_grants.api.lifecycle import router as lifecycle_router
 from pac_grants.api.middleware import HeadAsGet
 from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
@@ -66,7 +67,8 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     )
     app.state.ledger = ledger
     for routes in (router, exports.router, report_routes.router, simulation_router,
-                   complaints_router, treasury_router):
+                   complaints_router, treasury_router, treasury_exports.router,
+                   lifecycle_router):
         app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
     add_pages(app, settings)
     _add_health(app)

@@ -19,21 +19,19 @@ from models.treasury import PaymentOrders, SourcesUses
 from pac_grants.api.routes import Cycle, CycleQuery, Db, iso_date
 
 router = APIRouter(prefix="/api/v1", tags=["treasury"])
+CommuneQuery = Annotated[str | None, Query(pattern=r"^[0-9A-Za-z._-]{1,32}$",
+                                           description="Only this commune's orders.")]
+StatusQuery = Annotated[OrderStatus | None, Query(
+    description="Only orders with this status as of the date.")]
+AsOfQuery = Annotated[date | None, BeforeValidator(iso_date), Query(
+    description="Status, paid and aging at the end of this date, YYYY-MM-DD "
+                "(default: today).")]
 
 
 @router.get("/orders", response_model=PaymentOrders,
             summary="Payment orders and their aging (docs/ledger.md)")
-def orders(
-    db: Db,
-    cycle: CycleQuery = None,
-    commune: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z._-]{1,32}$",
-                                         description="Only this commune's orders.")] = None,
-    status: Annotated[OrderStatus | None, Query(
-        description="Only orders with this status as of the date.")] = None,
-    as_of: Annotated[date | None, BeforeValidator(iso_date), Query(
-        description="Status, paid and aging at the end of this date, YYYY-MM-DD "
-                    "(default: today).")] = None,
-) -> PaymentOrders:
+def orders(db: Db, cycle: CycleQuery = None, commune: CommuneQuery = None,
+           status: StatusQuery = None, as_of: AsOfQuery = None) -> PaymentOrders:
     """Every payment order issued by the date with its amount, cancelled, paid, unpaid,
     due date, status and days overdue; the aging of the unpaid rest (not due, 0-30,
     31-90, over 90 days overdue) and totals."""
