@@ -1,10 +1,12 @@
 """An independent replay of docs/events.md's stateful rules, for the sample program.
 
-It does not use the pipeline's code: plain dictionaries for the cycles, complaints,
-revisions and payments, the rules of docs/events.md "Cycles", "Complaints", "Order of
-checks", and the offline engine for the amounts and ``inputs_digest`` of an approval.
-:meth:`Reference.outcome` gives the dead-letter code a message must get (None: accepted
-or a redelivery), so a test can compare it with what the generator expects.
+It does not use the pipeline's code: plain dictionaries for the cycles, complaints and
+revisions, the rules of docs/events.md "Cycles", "Complaints", "Order of checks", the
+offline engine for the amounts and ``inputs_digest`` of an approval, and the treasury
+replay of scenario_treasury for the money's path (pools with financiers, carry-over,
+orders, payments, recoveries, offsets). :meth:`Reference.outcome` gives the dead-letter
+code a message must get (None: accepted or a redelivery), so a test can compare it with
+what the generator expects; ``Reference.money`` what the ledger must hold.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any
 
 from models.decode import Rejection, decode
 from pac_grants.rules.engine import CycleResult, compute_cycle
-from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id
+from pac_grants.rules.ruleset import Ruleset, packaged_ruleset, packaged_ruleset_by_id
 from pac_grants.scenario import Message
 from pac_grants.scenario.final import to_assessment, to_commune
+from tests.unit.scenario_treasury import Money
 
 ENVELOPE = {"event_id", "event_type", "schema_version", "occurred_at", "source"}
 INPUTS = {"population", "investment_budget_mad", "participating", "eligibility"}
@@ -35,6 +38,17 @@ def day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def total(pool: Any) -> int:
+    """A pool's total, in either form of docs/events.md s4.1."""
+    return int(pool["total"]) if isinstance(pool, dict) else int(pool)
+
+
+def following(cycle: int) -> set[str]:
+    """The windows of the next cycle's ruleset: where a carry-over may go."""
+    ruleset = packaged_ruleset(cycle + 1)
+    return {w.id for w in ruleset.windows} if ruleset else set()
+
+
 @dataclass
 class Cycle:
     ruleset: Ruleset
@@ -45,7 +59,7 @@ class Cycle:
     deadline: date | None = None
     reopened_on: date | None = None
     frozen: dict[str, Event] = field(default_factory=dict)  # communes of the last approval
-    posted: dict[str, int] = field(default_factory=dict)  # commune -> centimes allocated
+    shared: dict[str, int] = field(default_factory=dict)  # pools of the last approval
 
 
 class Reference:
@@ -58,8 +72,7 @@ class Reference:
         self.revisions: dict[tuple[int, str], dict[int, Event]] = {}
         self.complaints: dict[str, Event] = {}
         self.decisions: dict[str, Event] = {}
-        self.payments: set[str] = set()
-        self.paid: dict[tuple[int, str], int] = {}
+        self.money = Money()
 
     def outcome(self, message: Message) -> str | None:
         decoded = decode(message.value, message.topic)
@@ -80,7 +93,10 @@ class Reference:
     def _CycleOpened(self, e: Event) -> str | None:
         if e["cycle"] in self.cycles:
             return "cycle_not_open"
-        self.cycles[e["cycle"]] = Cycle(packaged_ruleset_by_id(e["ruleset_id"]), dict(e["pools"]))
+        ruleset = packaged_ruleset_by_id(e["ruleset_id"])
+        self.cycles[e["cycle"]] = Cycle(ruleset, {w: total(p) for w, p in e["pools"].items()})
+        self.money.open(e["cycle"], ruleset.document, e["pools"], day(e["occurred_at"][:10]),
+                        following(e["cycle"]))
         return None
 
     def _PoolAdjusted(self, e: Event) -> str | None:
@@ -91,7 +107,9 @@ class Reference:
             return "unknown_window"
         if cycle.state == "approved":
             return "cycle_closed"
-        cycle.pools[e["window"]] = e["pool_mad"]
+        cycle.pools[e["window"]] = total(e["pool_mad"])
+        self.money.adjust_pool(e["cycle"], e["window"], e["pool_mad"],
+                               day(e["occurred_at"][:10]))
         return None
 
     def _ResultsNotified(self, e: Event) -> str | None:
@@ -113,16 +131,28 @@ class Reference:
         if cycle.state == "approved":
             return "cycle_not_open"
         on = day(e.get("closed_on") or e["occurred_at"][:10])
-        refused = self._closing_dates(e["cycle"], cycle, on) or self._open_complaints(e["cycle"])
+        refused = self._closing_dates(e["cycle"], cycle, on) or \
+            self._open_complaints(e["cycle"]) or self._previous_open(e["cycle"])
         if refused:
             return refused
         result = self.result(e["cycle"], cycle, self.communes)
         if e.get("inputs_digest") not in (None, result.inputs_digest):
             return "inputs_changed"
-        cycle.posted = {c.code: c.amount * 100 for w in result.windows for c in w.communes}
+        cycle.shared = self.money.effective(e["cycle"], cycle.pools)
         cycle.state, cycle.frozen = "approved", copy.deepcopy(self.communes)
         cycle.approvals.append(on)
+        self.money.approve(e["cycle"], {(w.window.id, c.code): c.amount for w in result.windows
+                                        for c in w.communes},
+                           {w.window.id: w.unallocated for w in result.windows}, on)
         return None
+
+    def _previous_open(self, number: int) -> str | None:
+        """N waits for the first approval of N-1 when N-1 carries its money over."""
+        previous = self.cycles.get(number - 1)
+        if previous is None or previous.approvals:
+            return None
+        carries = self.money.policies[number - 1].unallocated == "carry_over"
+        return "previous_cycle_open" if carries else None
 
     def _closing_dates(self, number: int, cycle: Cycle, on: date) -> str | None:
         if cycle.state == "notified" and cycle.deadline and on <= cycle.deadline:
@@ -160,7 +190,7 @@ class Reference:
         counting = {code: to_assessment(max(held.values(), key=lambda a: a["revision"]))
                     for (c, code), held in self.revisions.items() if c == number}
         return compute_cycle(cycle.ruleset, [to_commune(r) for r in communes.values()],
-                             counting, cycle.pools)
+                             counting, self.money.effective(number, cycle.pools))
 
     # -- complaints -----------------------------------------------------------------------
     def _ComplaintLodged(self, e: Event) -> str | None:
@@ -222,21 +252,7 @@ class Reference:
         return None
 
     def _DisbursementExecuted(self, e: Event) -> str | None:
-        if e["payment_ref"] in self.payments:
-            return None
-        cycle = self.cycles.get(e["cycle"])
-        if cycle is None:
-            return "unknown_cycle"
-        key = (e["cycle"], e["commune_code"])
-        if key[1] not in self.communes:
-            return "unknown_commune"
-        if not cycle.approvals:
-            return "cycle_not_closed"
-        if day(e["paid_on"]) < cycle.approvals[0]:
-            return "paid_before_approval"
-        amount = int(Decimal(e["amount_mad"]) * 100)
-        if self.paid.get(key, 0) + amount > cycle.posted.get(key[1], 0):
-            return "exceeds_outstanding"
-        self.payments.add(e["payment_ref"])
-        self.paid[key] = self.paid.get(key, 0) + amount
-        return None
+        return self.money.disbursement(e, e["commune_code"] in self.communes)
+
+    def _RecoveryReceived(self, e: Event) -> str | None:
+        return self.money.recovery(e, e["commune_code"] in self.communes)

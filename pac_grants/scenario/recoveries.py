@@ -1,0 +1,34 @@
+"""``RecoveryReceived`` events: money a commune pays back (docs/events.md s7.2).
+
+The reopened cycle's second approval lowers grants (one more commune shares the pool);
+the communes that were paid in full before the reopening were then paid more than their
+new grant and owe the difference (docs/ledger.md s4). Phase ``recoveries``: the first of
+them refunds all it owes, 45 days after the re-approval; the others are left to the
+next cycle they get a grant in, which keeps what they owe from it (papc-2021:
+``recovery: offset_next_cycle``). A refund of one centime more than what a commune owes
+is refused (``exceeds_receivable``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pac_grants.scenario.disbursements import Treasury
+from pac_grants.scenario.messages import Draft
+
+REFUND_DAYS = 45  # after the re-approval that made the debt
+
+
+def refunds(treasury: Treasury, cycle: int, reapproved: date) -> list[Draft]:
+    """Phase ``recoveries`` for the debts of ``cycle``, re-approved on ``reapproved``."""
+    debtors = sorted((code, owed) for (c, code), owed in treasury.orders.owed.items()
+                     if c == cycle and owed > 0)
+    if not debtors:
+        return []
+    on = reapproved + timedelta(days=REFUND_DAYS)
+    code, owed = debtors[0]
+    drafts = [treasury.recovery(cycle, code, owed, on)]
+    other, owes = debtors[-1] if len(debtors) > 1 else (code, 0)
+    drafts.append(treasury.recovery(cycle, other, owes + 1, on + timedelta(days=1),
+                                    expect="exceeds_receivable"))
+    return drafts
