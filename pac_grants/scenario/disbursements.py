@@ -29,7 +29,9 @@ PAID_RATE = 0.92  # communes whose open orders are paid
 PARTIAL_RATE = 0.04  # of those orders: paid in part
 UNPAID_RATE = 0.05  # of those orders: never paid
 NAMED_RATE = 0.5  # payments that name their order
-ADVANCED = 3  # communes of the reopened cycle paid in full before the reopening
+#: Communes of the reopened cycle paid in full before its reopening: (with a grant in the
+#: cycle approved last, which offsets what they will owe; without one).
+ADVANCED = (2, 1)
 
 
 def mad(centimes: int) -> str:
@@ -75,11 +77,14 @@ class Treasury:
 
 
 def advances(treasury: Treasury, cycle: int, approved: date, before: date,
-             candidates: Sequence[str]) -> list[Draft]:
+             candidates: Sequence[str], later: set[str]) -> list[Draft]:
     """Phase ``payments``: ``cycle``, approved on ``approved``, paid before ``before``;
-    ``ADVANCED`` of ``candidates`` in full."""
+    ``ADVANCED`` of ``candidates`` in full, those with a grant in ``later`` first."""
     rng, book = treasury.rng, treasury.orders
-    treasury.advanced = sorted(rng.sample(list(candidates), min(ADVANCED, len(candidates))))
+    offset = [c for c in candidates if c in later]
+    kept = [c for c in candidates if c not in later]
+    treasury.advanced = sorted(rng.sample(offset, min(ADVANCED[0], len(offset)))
+                               + rng.sample(kept, min(ADVANCED[1], len(kept))))
     days = max(1, (before - approved).days - 1)
     lanes = []
     for code in sorted(book.grants.get(cycle, {})):

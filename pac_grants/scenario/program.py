@@ -130,15 +130,16 @@ def generate_program(seed: int = 20190, scale: int = 1, cycles: Iterable[int] = 
     first, waiting, last = _closing_rounds(lives)
     phase("close", [lives.approve(c, calendar.approved_on(c)) for c in first])
     phase("close-next", [lives.approve(c, calendar.approved_on(c)) for c in waiting])
-    phase("payments", _advances(lives, treasury, last))
+    later = set(final.grants(lives.result(last[0]))) if last else set()
+    phase("payments", _advances(lives, treasury, later))
     refused, appeal = appeals.after_approval(lives, register, scale, avoid=treasury.advanced)
     phase("after-approval", refused)
     phase("reopen", appeals.reopening(lives, appeal))
     phase("late-appeal", appeals.late_appeal(lives, appeal))
     phase("re-close", appeals.reclosing(lives, appeal))
     reopened = appeals.REOPENED_CYCLE
-    phase("recoveries", recoveries.refunds(treasury, reopened, lives.approvals[reopened][-1])
-          if appeal is not None else [])
+    phase("recoveries", recoveries.refunds(treasury, reopened, lives.approvals[reopened][-1],
+                                           later) if appeal is not None else [])
     phase("close-last", [lives.approve(c, calendar.approved_on(c)) for c in last])
     program = Program(seed, scale, cycles, phases, communes, lives.registry, lives.frozen,
                       lives.shared, _counting(book), lives.approvals,
@@ -161,19 +162,17 @@ def _closing_rounds(lives: Cycles) -> tuple[list[int], list[int], list[int]]:
     return [c for c in cycles if c not in waiting + last], waiting, last
 
 
-def _advances(lives: Cycles, treasury: Treasury, last: list[int]) -> list[Draft]:
+def _advances(lives: Cycles, treasury: Treasury, later: set[str]) -> list[Draft]:
     """Phase ``payments``: the cycle to be reopened, paid before its reopening; those
     paid in full are communes whose grant the re-approval will lower (eligible, not at
-    their cap) and, when they can, who get a grant in the last cycle (to offset)."""
+    their cap); ``later``: the communes with a grant in the cycle approved last."""
     cycle = appeals.REOPENED_CYCLE
     if cycle not in lives.approved:
         return []
-    shares = [c for w in lives.results[cycle].windows for c in w.communes
-              if c.share is not None and not c.share.capped and c.amount > 0]
-    later = final.grants(lives.result(last[0])) if last else {}
-    candidates = [c.code for c in shares if c.code in later] or [c.code for c in shares]
+    candidates = sorted(c.code for w in lives.results[cycle].windows for c in w.communes
+                        if c.share is not None and not c.share.capped and c.amount > 0)
     return advances(treasury, cycle, lives.approvals[cycle][0], calendar.reopened_on(cycle),
-                    sorted(candidates))
+                    candidates, later)
 
 
 def _assessments(book: AssessmentBook, lives: Cycles, treasury: Treasury, revisions: int,

@@ -2,11 +2,11 @@
 
 The reopened cycle's second approval lowers grants (one more commune shares the pool);
 the communes that were paid in full before the reopening were then paid more than their
-new grant and owe the difference (docs/ledger.md s4). Phase ``recoveries``: the first of
-them refunds all it owes, 45 days after the re-approval; the others are left to the
-next cycle they get a grant in, which keeps what they owe from it (papc-2021:
-``recovery: offset_next_cycle``). A refund of one centime more than what a commune owes
-is refused (``exceeds_receivable``).
+new grant and owe the difference (docs/ledger.md s4). Phase ``recoveries``: one of them
+refunds all it owes, 45 days after the re-approval; the others are left to the next
+cycle they get a grant in, which keeps what they owe from it (papc-2021:
+``recovery: offset_next_cycle``), or still owe it at the end of the program. A refund of
+one centime more than what a commune owes is refused (``exceeds_receivable``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ from pac_grants.scenario.messages import Draft
 REFUND_DAYS = 45  # after the re-approval that made the debt
 
 
-def refunds(treasury: Treasury, cycle: int, reapproved: date) -> list[Draft]:
-    """Phase ``recoveries`` for the debts of ``cycle``, re-approved on ``reapproved``."""
-    debtors = sorted((code, owed) for (c, code), owed in treasury.orders.owed.items()
-                     if c == cycle and owed > 0)
+def refunds(treasury: Treasury, cycle: int, reapproved: date, later: set[str]
+            ) -> list[Draft]:
+    """Phase ``recoveries`` for the debts of ``cycle``, re-approved on ``reapproved``;
+    the refund comes from a commune of ``later`` (with a grant in a cycle still to be
+    approved) if one owes: so another debtor may stay without a grant to offset."""
+    owing = [(code, owed) for (c, code), owed in treasury.orders.owed.items()
+             if c == cycle and owed > 0]
+    debtors = sorted(owing, key=lambda d: (d[0] not in later, d[0]))
     if not debtors:
         return []
     on = reapproved + timedelta(days=REFUND_DAYS)

@@ -23,19 +23,10 @@ from pac_grants.rules.engine import CycleResult, compute_cycle
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset, packaged_ruleset_by_id
 from pac_grants.scenario import Message
 from pac_grants.scenario.final import to_assessment, to_commune
+from tests.unit.scenario_complaints import ComplaintRules, content, day
 from tests.unit.scenario_treasury import Money
 
-ENVELOPE = {"event_id", "event_type", "schema_version", "occurred_at", "source"}
-INPUTS = {"population", "investment_budget_mad", "participating", "eligibility"}
 Event = dict[str, Any]
-
-
-def content(event: Event) -> Event:
-    return {k: v for k, v in event.items() if k not in ENVELOPE}
-
-
-def day(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def total(pool: Any) -> int:
@@ -62,7 +53,7 @@ class Cycle:
     shared: dict[str, int] = field(default_factory=dict)  # pools of the last approval
 
 
-class Reference:
+class Reference(ComplaintRules):
     """What each message must do, replayed in publication order."""
 
     def __init__(self) -> None:
@@ -191,51 +182,6 @@ class Reference:
                     for (c, code), held in self.revisions.items() if c == number}
         return compute_cycle(cycle.ruleset, [to_commune(r) for r in communes.values()],
                              counting, self.money.effective(number, cycle.pools))
-
-    # -- complaints -----------------------------------------------------------------------
-    def _ComplaintLodged(self, e: Event) -> str | None:
-        known = self.complaints.get(e["complaint_id"])
-        if known is not None:
-            return None if content(known) == content(e) else "conflicting_revision"
-        cycle = self.cycles.get(e["cycle"])
-        if cycle is None:
-            return "unknown_cycle"
-        if e["commune_code"] not in self.communes:
-            return "unknown_commune"
-        if not set(e["subjects"]) <= self.subjects(cycle, e["commune_code"]):
-            return "unknown_indicator"
-        if cycle.state == "approved":
-            return "cycle_closed"
-        if cycle.state != "notified":
-            return "cycle_not_notified"
-        lodged = day(e["lodged_on"])
-        if cycle.deadline and lodged > cycle.deadline:
-            return "complaint_late"
-        if cycle.notified_on and lodged < cycle.notified_on:
-            return "invalid_value"
-        self.complaints[e["complaint_id"]] = e
-        return None
-
-    def subjects(self, cycle: Cycle, code: str) -> set[str]:
-        population = self.communes[code]["population"][str(cycle.ruleset.population_census)]
-        window = cycle.ruleset.window_of(population)
-        indicators = {i.id for i in window.indicators} if window else set()
-        return indicators | {c.id for c in cycle.ruleset.conditions} | INPUTS
-
-    def _ComplaintDecided(self, e: Event) -> str | None:
-        lodged = self.complaints.get(e["complaint_id"])
-        if lodged is None or (lodged["cycle"], lodged["commune_code"]) != (
-                e["cycle"], e["commune_code"]):
-            return "unknown_complaint"
-        known = self.decisions.get(e["complaint_id"])
-        if known is not None:
-            return None if content(known) == content(e) else "conflicting_revision"
-        if self.cycles[e["cycle"]].state == "approved":
-            return "cycle_closed"
-        if day(e["decided_on"]) < day(lodged["lodged_on"]):
-            return "invalid_value"
-        self.decisions[e["complaint_id"]] = e
-        return None
 
     # -- assessments and payments ---------------------------------------------------------
     def _AssessmentSubmitted(self, e: Event) -> str | None:

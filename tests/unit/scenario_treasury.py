@@ -19,13 +19,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from tests.unit.scenario_orders import Orders
+from tests.unit.scenario_payments import Payments
 
-Event = dict[str, Any]
 Grants = dict[str, dict[str, int]]  # commune -> window -> centimes
 
 
@@ -45,11 +43,7 @@ def policy(document: str) -> Policy:
                   raw.get("unallocated", "return"), raw.get("recovery", "refund_only"))
 
 
-def centimes(amount: str) -> int:
-    return int(Decimal(amount) * 100)
-
-
-class Money(Orders):
+class Money(Payments):
     """Every transaction the ledger must hold, and what it makes of the treasury's
     messages. Cycles are opened, adjusted and approved by the caller, after its own
     checks; payments and recoveries are judged here."""
@@ -58,14 +52,11 @@ class Money(Orders):
         super().__init__()
         self.policies: dict[int, Policy] = {}
         self.following: dict[int, set[str]] = {}  # the windows of cycle + 1's ruleset
-        self.opened: dict[int, date] = {}
         self.funding: dict[tuple[int, str], dict[str, int]] = {}  # account -> centimes
         self.carried_in: dict[int, dict[str, int]] = {}  # MAD, by window
         self.carried_out: dict[int, dict[str, int]] = {}
-        self.first_closed: dict[int, date] = {}
         self.approvals: dict[int, int] = {}  # approvals of each cycle so far
         self.grants: dict[int, Grants] = {}
-        self.refs: set[str] = set()  # payment and recovery references taken
 
     # -- pools -------------------------------------------------------------------------
     def open(self, cycle: int, document: str, pools: dict[str, Any], on: date,
@@ -184,55 +175,3 @@ class Money(Orders):
                       (f"paid:{cycle}:{code}", y), (f"receivable:{owed_cycle}:{code}", y),
                       (f"paid:{owed_cycle}:{code}", -y))
         return kept
-
-    # -- the treasury's messages ---------------------------------------------------------
-    def disbursement(self, e: Event, registered: bool) -> str | None:
-        if e["payment_ref"] in self.refs:
-            return None
-        cycle, code = e["cycle"], e["commune_code"]
-        order = self.orders.get(e.get("order_id") or "")
-        refused = self._known(cycle, registered)
-        if refused is None and e.get("order_id") and (order is None or (
-                order.cycle, order.code) != (cycle, code)):
-            refused = "unknown_order"
-        paid_on, amount = date.fromisoformat(e["paid_on"]), centimes(e["amount_mad"])
-        if refused is None and paid_on < self.first_closed[cycle]:
-            refused = "paid_before_approval"
-        if refused is None and order is not None and paid_on < order.issued_on:
-            refused = "invalid_value"
-        if refused is None and order is not None and amount > order.unpaid:
-            refused = "exceeds_order"
-        if refused is None and order is None:
-            refused = self.settle(cycle, code, amount, paid_on)
-        elif refused is None:
-            assert order is not None
-            order.paid += amount
-        if refused is None:
-            self.refs.add(e["payment_ref"])
-            self.post("disbursement", cycle, paid_on, (f"ordered:{cycle}:{code}", -amount),
-                      (f"paid:{cycle}:{code}", amount))
-        return refused
-
-    def recovery(self, e: Event, registered: bool) -> str | None:
-        if e["recovery_ref"] in self.refs:
-            return None
-        cycle, code = e["cycle"], e["commune_code"]
-        received, amount = date.fromisoformat(e["received_on"]), centimes(e["amount_mad"])
-        refused = self._known(cycle, registered)
-        since = self.debt_since.get((cycle, code))
-        if refused is None and since is not None and received < since:
-            refused = "invalid_value"
-        if refused is None and amount > -self.balances[f"receivable:{cycle}:{code}"]:
-            refused = "exceeds_receivable"
-        if refused is None:
-            self.refs.add(e["recovery_ref"])
-            self.post("recovery", cycle, received, (f"receivable:{cycle}:{code}", amount),
-                      (f"paid:{cycle}:{code}", -amount))
-        return refused
-
-    def _known(self, cycle: int, registered: bool) -> str | None:
-        if cycle not in self.opened:
-            return "unknown_cycle"
-        if not registered:
-            return "unknown_commune"
-        return None if cycle in self.first_closed else "cycle_not_closed"
