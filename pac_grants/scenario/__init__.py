@@ -4,8 +4,8 @@ Pure Python, no Kafka. ``generate_program(seed, scale, cycles, revisions)`` retu
 :class:`Program` whose ``phases`` hold :class:`Message` values (logical topic, key,
 value bytes, the dead-letter code a bad one must get) in the order of a cycle's life
 (docs/events.md "Cycles"), every event dated on its business date, and the final inputs
-of each cycle: its counting assessments, its final pools and the commune data its last
-approval froze and the pools it shared, so that the offline engine gives what the ledger
+of each cycle: its counting assessments, its effective pools (with carry-overs) and the
+commune data its last approval froze, so that the offline engine gives what the ledger
 must hold (docs/ledger.md "Consistent with the rules"). One module per kind of event:
 :mod:`~pac_grants.scenario.cycles` (with :mod:`~pac_grants.scenario.pools`: financiers,
 carry-over), :mod:`~pac_grants.scenario.assessments`,

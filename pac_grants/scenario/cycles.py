@@ -35,7 +35,6 @@ class Cycles:
         self.pools = {c: pools.funded(c, scale) for c in rulesets}  # funded totals, MAD
         self.carried_in: dict[int, dict[str, int]] = {c: {} for c in rulesets}
         self.carried_out: dict[int, dict[str, int]] = {c: {} for c in rulesets}
-        self.shared: dict[int, dict[str, int]] = {}  # the pools of each last approval
         self.registry = list(registry)  # the commune data as last registered
         self.frozen: dict[int, list[CommuneRow]] = {}  # of each cycle's last approval
         self.results: dict[int, CycleResult] = {}  # of each cycle's last approval
@@ -104,7 +103,6 @@ class Cycles:
         body["inputs_digest"] = result.inputs_digest
         first = cycle not in self.approvals
         self.frozen[cycle], self.results[cycle] = list(self.registry), result
-        self.shared[cycle] = self.effective(cycle)
         self.approvals.setdefault(cycle, []).append(on)
         self.approved.add(cycle)
         self.orders.approve(cycle, final.grants(result), on)

@@ -5,9 +5,10 @@ Files: ``NN-phase.topic.jsonl`` (one message value per line, in publication orde
 --communes``), ``communes-CYCLE.csv`` (the commune data each cycle's last approval froze:
 what its allocation in the ledger used, docs/events.md "Frozen reference data"),
 ``final.assessments.jsonl`` (only the assessments that count, every cycle: the input of
-``pac-grants allocate --assessments``) and ``manifest.json`` (files, the pools each
-cycle's last approval shared, with a carry-over from the cycle before, the carry-overs,
-approval dates, and the expected dead-letter code of each bad line).
+``pac-grants allocate --assessments``) and ``manifest.json`` (files, each cycle's
+effective pools: funded, plus what the cycle before carried over, minus what it carried
+over itself; the carry-overs; approval dates; the expected dead-letter code of each bad
+line).
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class Program:
     communes: list[CommuneRow]  # as registered in phase ``reference``
     final_communes: list[CommuneRow]  # the registry at the end (after the correction)
     frozen: dict[int, list[CommuneRow]]  # the commune data of each cycle's last approval
-    pools: dict[int, dict[str, int]]  # what each last approval shared: funded + carried in
+    pools: dict[int, dict[str, int]]  # funded + carried in - carried out (docs/ledger.md s5)
     counting: dict[tuple[int, str], bytes] = field(repr=False)  # highest counted revision
     approvals: dict[int, list[date]] = field(default_factory=dict)  # closed_on of each
     carried: dict[int, dict[str, int]] = field(default_factory=dict)  # MAD, to cycle + 1
@@ -78,7 +78,9 @@ class Program:
     def final_inputs(self, cycle: int) -> tuple[list[CommuneRow], dict[str, dict[str, Any]],
                                                 dict[str, int]]:
         """(communes, assessment events by commune code, pools) that count for ``cycle``:
-        the commune data its last approval froze."""
+        the commune data its last approval froze, its effective pools (docs/ledger.md
+        s5: the funded pools, plus what the cycle before carried in, minus what this one
+        carried out, which its approval left unallocated)."""
         events = {code: loads(raw) for (c, code), raw in self.counting.items() if c == cycle}
         communes = self.frozen.get(cycle, self.final_communes)
         return list(communes), events, dict(self.pools[cycle])
@@ -142,7 +144,7 @@ def generate_program(seed: int = 20190, scale: int = 1, cycles: Iterable[int] = 
                                            later) if appeal is not None else [])
     phase("close-last", [lives.approve(c, calendar.approved_on(c)) for c in last])
     program = Program(seed, scale, cycles, phases, communes, lives.registry, lives.frozen,
-                      lives.shared, _counting(book), lives.approvals,
+                      {c: lives.effective(c) for c in cycles}, _counting(book), lives.approvals,
                       {c: dict(w) for c, w in lives.carried_out.items() if w})
     phase("disbursements", payments(treasury, lives.approvals))
     end = date(cycles[-1] + 2, 1, 15)

@@ -50,7 +50,6 @@ class Cycle:
     deadline: date | None = None
     reopened_on: date | None = None
     frozen: dict[str, Event] = field(default_factory=dict)  # communes of the last approval
-    shared: dict[str, int] = field(default_factory=dict)  # pools of the last approval
 
 
 class Reference(ComplaintRules):
@@ -129,7 +128,6 @@ class Reference(ComplaintRules):
         result = self.result(e["cycle"], cycle, self.communes)
         if e.get("inputs_digest") not in (None, result.inputs_digest):
             return "inputs_changed"
-        cycle.shared = self.money.effective(e["cycle"], cycle.pools)
         cycle.state, cycle.frozen = "approved", copy.deepcopy(self.communes)
         cycle.approvals.append(on)
         self.money.approve(e["cycle"], {(w.window.id, c.code): c.amount for w in result.windows

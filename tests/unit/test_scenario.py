@@ -226,8 +226,8 @@ def test_cli_writes_the_files_and_reports_bad_arguments_in_one_line(tmp_path: Pa
 def test_the_written_frozen_inputs_give_the_final_amounts_offline(
         program: Program, tmp_path: Path, cycle: int) -> None:
     """``communes-CYCLE.csv``: the data of the cycle's last approval (2022: before the
-    correction; 2021, approved again after it: with it), and the pool it shared (2023:
-    with what 2022 carried over)."""
+    correction; 2021, approved again after it: with it), and its effective pool (2022:
+    without what it carried over; 2023: with it)."""
     program.write_jsonl(tmp_path)
     pool = program.pools[cycle]["standard"]
     result = CliRunner().invoke(main, [
@@ -262,15 +262,16 @@ def test_pools_are_the_demo_pools_times_scale_and_one_change_before_approval(
         "total": 6_000_000_000, "financiers": {"afd": 800_000_000, "state": 3_200_000_000,
                                                "world_bank": 2_000_000_000}}}
     assert adjusted["occurred_at"] < "2023-06-30"  # before its approval
-    assert scaled.final_inputs(2022)[2] == {"standard": 6_000_000_000}
+    carried = scaled.carried[2022]["standard"]
+    assert scaled.final_inputs(2022)[2] == {"standard": 6_000_000_000 - carried}
     assert {code for _e, code in changes} == {None, "cycle_closed", "unknown_window"}
 
 
 def test_2022_carries_what_its_caps_leave_over_to_2023(scaled: Program) -> None:
-    """papc-2022 ``unallocated: carry_over``: every eligible commune of 2022 is at its
-    cap, the rest of the pool goes to 2023, which shares its own pool plus it."""
+    """papc-2022 ``unallocated: carry_over``: every eligible commune of 2022 gets its cap,
+    the rest of the pool goes to 2023, which shares its own pool plus it."""
+    carried = scaled.carried[2022]["standard"]
     result = scaled.final_result(2022).windows[0]
-    assert result.unallocated > 0
-    assert all(c.share.capped for c in result.communes if c.share is not None)
-    assert scaled.carried == {2022: {"standard": result.unallocated}}
-    assert scaled.pools[2023] == {"standard": 3_400_000_000 + result.unallocated}
+    assert carried > 0 and result.allocated + carried == 6_000_000_000
+    assert all(c.amount == c.cap for c in result.communes if c.eligible)
+    assert scaled.pools[2023] == {"standard": 3_400_000_000 + carried}
