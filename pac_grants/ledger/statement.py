@@ -2,9 +2,9 @@
 reason of each (ledger.md "Reading it").
 
 Entries are grouped by cycle, in ledger order within a cycle, because running balances
-are per cycle (accounts are per cycle): ``allocated`` (allocation and
-adjustments), ``paid`` and ``outstanding`` (= the payable balance; negative after a
-downward adjustment of a paid grant: money to recover).
+are per cycle (accounts are per cycle): ``allocated`` (what allocations and adjustments
+post to payable and receivable: the grant), ``paid`` and ``outstanding`` (payable +
+ordered: granted and not paid; docs/ledger.md s4).
 """
 
 from __future__ import annotations
@@ -49,15 +49,16 @@ def _entries(rows: list[Any]) -> list[StatementEntry]:
     entries = []
     for lines in grouped.values():
         first = lines[0]
-        payable = sum(r.amount for r in lines if r.type == "payable")
-        paid = sum(r.amount for r in lines if r.type == "paid")
-        allocated = payable if first.kind in ALLOCATING else 0
+        moved = {t: sum(r.amount for r in lines if r.type == t)
+                 for t in ("payable", "ordered", "paid", "receivable")}
+        paid, outstanding = moved["paid"], moved["payable"] + moved["ordered"]
+        allocated = moved["payable"] + moved["receivable"] if first.kind in ALLOCATING else 0
         total_a, total_p, total_o = running.get(first.cycle, (0, 0, 0))
-        running[first.cycle] = (total_a + allocated, total_p + paid, total_o + payable)
+        running[first.cycle] = (total_a + allocated, total_p + paid, total_o + outstanding)
         balance_a, balance_p, balance_o = running[first.cycle]
         entries.append(StatementEntry(
             sequence=first.sequence, transaction=first.id, kind=first.kind, cycle=first.cycle,
             window=first.window, effective_date=first.effective_date, reason=first.reason,
-            allocated=allocated, paid=paid, outstanding=payable,
+            allocated=allocated, paid=paid, outstanding=outstanding,
             balance=RunningBalance(allocated=balance_a, paid=balance_p, outstanding=balance_o)))
     return sorted(entries, key=lambda e: (e.cycle, e.sequence))
