@@ -21,6 +21,7 @@ import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from pac_grants.scenario import calendar
 from pac_grants.scenario.encoding import Stamper
 from pac_grants.scenario.messages import Draft
 from pac_grants.scenario.orders import Order, OrderBook
@@ -85,7 +86,6 @@ def advances(treasury: Treasury, cycle: int, approved: date, before: date,
     kept = [c for c in candidates if c not in later]
     treasury.advanced = sorted(rng.sample(offset, min(ADVANCED[0], len(offset)))
                                + rng.sample(kept, min(ADVANCED[1], len(kept))))
-    days = max(1, (before - approved).days - 1)
     lanes = []
     for code in sorted(book.grants.get(cycle, {})):
         orders = book.of(cycle, code)
@@ -93,7 +93,7 @@ def advances(treasury: Treasury, cycle: int, approved: date, before: date,
             if not orders or rng.random() >= PAID_RATE:
                 continue
             orders = orders[:1]
-        dates = sorted(approved + timedelta(days=rng.randint(1, days)) for _ in orders)
+        dates = sorted(calendar.paid_in_advance(approved, before, rng) for _ in orders)
         lanes.append([treasury.pay(order, order.unpaid, on, rng.random() < NAMED_RATE)
                       for order, on in zip(orders, dates, strict=True)])
     return interleave(lanes, rng)
@@ -129,8 +129,7 @@ def _settle(treasury: Treasury, due: list[Order], approved: date) -> list[Draft]
         amount = order.unpaid
         if draw < UNPAID_RATE + PARTIAL_RATE and order.unpaid > 1:
             amount = max(1, order.unpaid * rng.randint(3, 7) // 10)
-        on = max(order.due_on + timedelta(days=rng.randint(-20, 25)),
-                 approved + timedelta(days=1))
+        on = calendar.paid_around(order.due_on, approved, rng)
         drafts.append(treasury.pay(order, amount, on, behind or rng.random() < NAMED_RATE))
         behind = behind or order.unpaid > 0  # paid in part
     return drafts
@@ -179,7 +178,7 @@ def _unknown_orders(treasury: Treasury, orders: list[Order],
 
 
 def _later(approvals: dict[int, list[date]], cycle: int) -> date:
-    return approvals[cycle][-1] + timedelta(days=200)
+    return calendar.refused_payment_on(approvals[cycle][-1])
 
 
 def interleave(lanes: list[list[Draft]], rng: random.Random) -> list[Draft]:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from pac_grants.scenario import calendar
 from pac_grants.scenario.disbursements import Treasury
 from pac_grants.scenario.messages import Draft
-
-REFUND_DAYS = 45  # after the re-approval that made the debt
 
 
 def refunds(treasury: Treasury, cycle: int, reapproved: date, later: set[str]
@@ -29,7 +28,7 @@ def refunds(treasury: Treasury, cycle: int, reapproved: date, later: set[str]
     debtors = sorted(owing, key=lambda d: (d[0] not in later, d[0]))
     if not debtors:
         return []
-    on = reapproved + timedelta(days=REFUND_DAYS)
+    on = calendar.refunded_on(reapproved)
     code, owed = debtors[0]
     drafts = [treasury.recovery(cycle, code, owed, on)]
     other, owes = debtors[-1] if len(debtors) > 1 else (code, 0)
