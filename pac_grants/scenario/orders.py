@@ -44,6 +44,7 @@ class OrderBook:
     def __init__(self, rulesets: dict[int, Ruleset]) -> None:
         self.rulesets = rulesets
         self.orders: dict[str, Order] = {}
+        self._of: dict[tuple[int, str], list[Order]] = {}  # by cycle and commune, due order
         self.grants: dict[int, dict[str, int]] = {}  # cycle -> commune -> grant
         self.owed: Counter[tuple[int, str]] = Counter()  # what a commune owes on a cycle
         self.paid: Counter[tuple[int, str]] = Counter()
@@ -81,14 +82,17 @@ class OrderBook:
                               on + timedelta(days=tranches[k - 1].due_days), gross - taken,
                               gross - taken)
                 self.orders[order.order_id] = order
+                mine = self._of.setdefault((cycle, code), [])
+                mine.append(order)
+                mine.sort(key=lambda o: (o.due_on, o.order_id))
 
     def _offset(self, cycle: int, code: str, amount: int) -> int:
         """Debts on earlier cycles that offset them, oldest first, kept from ``amount``."""
         kept = 0
-        for (owed_cycle, debtor), owed in sorted(self.owed.items()):
+        for owed_cycle in sorted(c for c in self.rulesets if c < cycle):
+            owed = self.owed[(owed_cycle, code)]
             policy = self.rulesets[owed_cycle].payment.recovery
-            if debtor != code or owed_cycle >= cycle or owed <= 0 or kept >= amount \
-                    or policy != "offset_next_cycle":
+            if owed <= 0 or kept >= amount or policy != "offset_next_cycle":
                 continue
             y = min(owed, amount - kept)
             kept += y
@@ -113,8 +117,7 @@ class OrderBook:
 
     def of(self, cycle: int, code: str) -> list[Order]:
         """The commune's orders of the cycle, oldest due first (then by id)."""
-        return sorted((o for o in self.orders.values() if (o.cycle, o.code) == (cycle, code)),
-                      key=lambda o: (o.due_on, o.order_id))
+        return list(self._of.get((cycle, code), ()))
 
     def unpaid(self, cycle: int, code: str) -> int:
         return sum(o.unpaid for o in self.of(cycle, code))

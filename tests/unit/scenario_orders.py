@@ -69,6 +69,7 @@ class Orders:
         self.posted: list[Posted] = []
         self.balances: Counter[str] = Counter()
         self.orders: dict[str, Order] = {}
+        self.by_commune: dict[tuple[int, str], list[Order]] = {}  # in order of issue
         self.published: list[dict[str, Any]] = []  # order events, without envelope
         self.debt_since: dict[tuple[int, str], date] = {}  # the last adjustment that owed
 
@@ -99,6 +100,7 @@ class Orders:
             if order.amount == 0:
                 continue
             self.orders[order.order_id] = order
+            self.by_commune.setdefault((cycle, code), []).append(order)
             self.post("order", cycle, on, (f"payable:{cycle}:{code}", -order.amount),
                       (f"ordered:{cycle}:{code}", order.amount))
             self.published.append({
@@ -145,5 +147,5 @@ class Orders:
 
     def of(self, cycle: int, code: str) -> list[Order]:
         """The commune's orders of the cycle, oldest due first, then by id."""
-        return sorted((o for o in self.orders.values() if (o.cycle, o.code) == (cycle, code)),
+        return sorted(self.by_commune.get((cycle, code), ()),
                       key=lambda o: (o.due_on, o.order_id))

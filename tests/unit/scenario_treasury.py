@@ -155,8 +155,7 @@ class Money(Payments):
             self.debt_since[(cycle, code)] = on
         ordered = sum(x for a, x in moves if a == payable)
         if change > 0 and ordered > 0:
-            number = 1 + sum(1 for o in self.orders.values()
-                             if (o.cycle, o.code) == (cycle, code) and o.tranche[0] == "A")
+            number = 1 + sum(1 for o in self.of(cycle, code) if o.tranche[0] == "A")
             self.issue(cycle, code, ordered, ((Fraction(1), 30),), f"A{number}", on, approval,
                        numbered=False)
 
