@@ -89,6 +89,8 @@ def _report(ledger: object, program: object, port: int, metrics: str, workdir: P
     echo = click.echo
     echo("")
     summary.cycles_table(ledger, echo)  # type: ignore[arg-type]
+    echo("")
+    summary.treasury_table(ledger, echo)  # type: ignore[arg-type]
     summary.decisions(ledger, program, echo)  # type: ignore[arg-type]
     compared, differences = summary.offline_check(ledger, program)  # type: ignore[arg-type]
     echo("")

@@ -40,7 +40,8 @@ BUSY = ("assessments", "complaints", "disbursements")
 
 @pytest.fixture(scope="module")
 def large() -> Program:
-    """1,545 communes, 10,400 assessments, 10,000 payments (a fifth of them are sent)."""
+    """1,545 communes, 10,300 assessments, 13,000 payment orders, 1,265 payments before
+    2021's reopening and 10,400 after (a fifth of those are sent)."""
     return generate_program(seed=6061, scale=15)
 
 
