@@ -13,7 +13,7 @@ import pytest
 
 from pac_grants import money
 from pac_grants.ledger import CycleRow
-from tests.unit.streams_harness import Feed, commune
+from tests.unit.streams_harness import Feed, commune, cycle_event
 from tests.unit.treasury_support import (
     A,
     B,
@@ -225,3 +225,17 @@ def test_an_already_approved_next_cycle_does_not_take_the_money() -> None:
     assert (summary.carried_over, summary.unallocated) == (0, money.centimes(UNALLOCATED))
     assert feed.rejected == []
     assert_sound(feed)
+
+
+def test_a_closing_with_two_faults_gets_the_earlier_step_of_the_order_of_checks() -> None:
+    """docs/events.md s10: the dates (step 6) come before the approval's own conditions
+    (step 7): inside its complaint window, 2023 is refused for that, not for 2022."""
+    feed = Feed()
+    program(feed, 200_000_000, cycle=2022)
+    program(feed, 10_000_000, cycle=2023)
+    feed.send("cycles", cycle_event("ResultsNotified", cycle=2023, notified_on="2024-04-15",
+                                    complaint_deadline="2024-05-15"))
+    feed.send("cycles", closed(2023, "2024-05-01"))
+    assert feed.rejected == ["complaint_window_open"]
+    feed.send("cycles", closed(2023, "2024-06-30"))
+    assert feed.rejected == ["complaint_window_open", "previous_cycle_open"]
