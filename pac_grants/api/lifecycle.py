@@ -3,8 +3,8 @@
 The summary (``/cycles``) says a cycle's state, last approval date and decision; a
 finance officer also asks when results were notified, until when complaints were
 taken, who approved, and whether and why a decision reopened the cycle. Those dates
-and decisions are the pipeline's own record of the cycle (docs/events.md "Cycle
-states"), read in one read-only transaction. A ledger written without the pipeline's
+and decisions are the pipeline's own record of the cycle (docs/events.md
+s4), read in one read-only transaction. A ledger written without the pipeline's
 state (tests, another writer) gives the state the summary gives and no dates.
 """
 

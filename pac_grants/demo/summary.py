@@ -5,8 +5,8 @@ unallocated, eligible communes, the largest grants; then the money's path per wi
 (docs/ledger.md s4): ordered and not paid, paid, outstanding, to recover, carried over
 to the next cycle. Then whether the ledger equals the
 offline engine over each cycle's final inputs, with the commune data its last approval
-froze (docs/ledger.md "Consistent with the rules", docs/events.md "Frozen reference
-data"), and whether that frozen data is the program's; the dead letters by code; the
+froze (docs/ledger.md s5, consistent with the rules; docs/events.md
+s3.1), and whether that frozen data is the program's; the dead letters by code; the
 verification result; where the metrics are.
 """
 

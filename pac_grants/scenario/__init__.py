@@ -6,7 +6,7 @@ value bytes, the dead-letter code a bad one must get) in the order of a cycle's 
 (docs/events.md "Cycles"), every event dated on its business date, and the final inputs
 of each cycle: its counting assessments, its effective pools (with carry-overs) and the
 commune data its last approval froze, so that the offline engine gives what the ledger
-must hold (docs/ledger.md "Consistent with the rules"). One module per kind of event:
+must hold (docs/ledger.md s5). One module per kind of event:
 :mod:`~pac_grants.scenario.cycles` (with :mod:`~pac_grants.scenario.pools`: financiers,
 carry-over), :mod:`~pac_grants.scenario.assessments`,
 :mod:`~pac_grants.scenario.complaints`, :mod:`~pac_grants.scenario.appeals` (after

@@ -1,5 +1,5 @@
-"""The business dates of a cycle's life in the sample program (docs/events.md "Business
-dates").
+"""The business dates of a cycle's life in the sample program (docs/ledger.md
+"Business dates").
 
 Cycle N opens in January of N; its communes are assessed in February and March of N+1
 (the grant year); results are notified on April 15 with a 30-day complaint window; the

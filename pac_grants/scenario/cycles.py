@@ -3,7 +3,7 @@
 :class:`Cycles` makes ``CycleOpened``, ``PoolAdjusted``, ``ResultsNotified``,
 ``CycleClosed`` and ``CycleReopened`` and keeps what they change: the pools (with what a
 cycle carries over to the next, docs/rules.md s8.2), which cycles are approved, the
-commune data each approval freezes (docs/events.md "Frozen reference data") and the
+commune data each approval freezes (docs/events.md s3.1) and the
 grants it approves, from which the payment orders follow
 (:class:`~pac_grants.scenario.orders.OrderBook`). Each closing names the results it
 approves (``inputs_digest``, computed by the same engine as the calculator), so an

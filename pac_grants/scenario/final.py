@@ -1,8 +1,8 @@
-"""The final inputs of a cycle, as the offline engine takes them (rules.md s3-4).
+"""The final inputs of a cycle, as the offline engine takes them (docs/rules.md s3-4).
 
 The generator computes final amounts with the same engine the calculator uses, over
 exactly the inputs that count once everything is processed, so that its disbursements
-never exceed what the ledger will hold (events.md ``exceeds_outstanding``).
+never exceed what the ledger will hold (docs/events.md s9, ``exceeds_outstanding``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pac_grants.scenario.disbursements import Treasury
 from pac_grants.scenario.encoding import dumps, envelope
 from pac_grants.scenario.messages import SOURCES, Draft, Message
 
-MAX_MESSAGE_BYTES = 64 * 1024  # events.md: messages over 64 KiB are rejected
+MAX_MESSAGE_BYTES = 64 * 1024  # docs/events.md s2: messages over 64 KiB are rejected
 UNKNOWN_CYCLE = 2031  # no packaged ruleset, never opened
 UNKNOWN_COMMUNE = "99.999.01.99"  # never registered
 

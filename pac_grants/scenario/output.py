@@ -3,7 +3,7 @@
 Files: ``NN-phase.topic.jsonl`` (one message value per line, in publication order),
 ``communes.csv`` (the registry at the end, in the CSV shape of ``pac-grants allocate
 --communes``), ``communes-CYCLE.csv`` (the commune data each cycle's last approval froze:
-what its allocation in the ledger used, docs/events.md "Frozen reference data"),
+what its allocation in the ledger used, docs/events.md s3.1),
 ``final.assessments.jsonl`` (only the assessments that count, every cycle: the input of
 ``pac-grants allocate --assessments``) and ``manifest.json`` (files, each cycle's
 effective pools: funded, plus what the cycle before carried over, minus what it carried

@@ -1,6 +1,6 @@
 """A sample program run phase by phase against worker processes, with faults injected.
 
-operations.md "Reliability": each fault test publishes a program of
+docs/operations.md s6: each fault test publishes a program of
 ``pac_grants.scenario`` phase by phase, lets a hook hurt the system while a phase is
 being processed (SIGKILL the worker, restart the broker, stop the database), waits
 until every message is processed, and ends with the same check: the ledger equals the

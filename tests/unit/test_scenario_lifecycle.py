@@ -65,7 +65,7 @@ def test_replaying_the_program_gives_every_expected_code_and_the_final_inputs(
 
 
 def test_business_dates_are_the_envelope_dates(program: Program) -> None:
-    """occurred_at's date is the event's business date (docs/events.md "Business
+    """occurred_at's date is the event's business date (docs/ledger.md "Business
     dates"): opening in January of N, notification in April of N+1, approval in June."""
     fields = {"ResultsNotified": "notified_on", "CycleClosed": "closed_on",
               "CycleReopened": "reopened_on", "ComplaintLodged": "lodged_on",
