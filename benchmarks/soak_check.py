@@ -110,9 +110,8 @@ def ledger_problems(env: dict[str, str], reference: Reference, revisions: int,
         ledger.dispose()
     kinds = transaction_kinds(url)
     expected = expected_kinds(reference)
-    found = {kind: kinds.get(kind, 0) for kind in expected}
-    if found != expected:
-        problems.append(f"transactions {found}, expected {expected}")
+    if kinds != expected:
+        problems.append(f"transactions {kinds}, expected {expected}")
     stored = stored_revisions(engine)
     if stored != {"counted": revisions}:
         problems.append(f"assessment revisions stored {stored}, expected {revisions} counted")
