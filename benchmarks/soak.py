@@ -4,20 +4,24 @@ A fresh PostgreSQL database and topics of its own (prefix soak<hex>.) on the ser
 PAC_BROKER_URL / PAC_DATABASE_URL (else `scripts/services up`, which reuses running
 services; they are never stopped). `pac-grants worker` runs as a child process. The
 sample program (--scale, --seed) is processed first: its communes, cycle openings and
-assessments. Then, for --minutes, events are published at --rate per second: new
-revisions of the program's assessments and, for --update-share of them, new commune
-registrations (populations moved within their windows). Every --kill-every minutes the
-worker gets a SIGKILL and a new one starts at once.
+accepted assessments (with 2022's co-financing). Then, for --minutes, events are
+published at --rate per second: new revisions of the program's assessments, dated in
+their cycle's assessment period, and, for --update-share of them, new commune
+registrations (populations moved within their windows), dated before any
+notification. Every --kill-every minutes the worker gets a SIGKILL and a new one starts
+at once.
 
 Every --sample-every seconds it reads: events published and committed (the worker's
 tracked offsets in its database), the lag between them, events committed per second,
 the worker's RSS (/proc/PID/status VmRSS), open file descriptors (/proc/PID/fd) and
 threads, and the sessions on its database (pg_stat_activity, the soak's own left out).
 
-At the end it waits until everything is committed, approves every cycle, stops the
-worker and checks the ledger against an independent replay of the rules
-(tests/integration/pipeline_support.py Reference): every balance to the centime, no dead
-letter, the expected transactions, every revision stored once, `ledger verify` ok.
+At the end it waits until everything is committed, notifies and approves every cycle
+as the program does (June 30 of the grant year, after the complaint window; 2022 before
+2023, to which it carries money over), stops the worker and checks the ledger against
+an independent replay of the rules and the treasury
+(tests/integration/pipeline_support.py Reference): every balance, order and transaction
+to the centime, no dead letter, every revision stored once, `ledger verify` ok.
 
 RSS growth: samples of the first --warm-up fraction of the run, and of each worker
 life's own first --warm-up fraction, are left out; the median of the last quarter of
@@ -125,7 +129,7 @@ def soak(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str,
         run.steady(args.minutes * 60, args.rate, args.kill_every * 60, args.sample_every)
         progress("load ended; waiting until everything is committed")
         out["drain_s"] = round(run.drain(args.sample_every), 1)
-        progress("approving every cycle")
+        progress("notifying and approving every cycle")
         close_cycles(run.run, source, program.cycles, run.published)
     except Failure as exc:
         out["problems"].append(f"the run stopped: {exc}")

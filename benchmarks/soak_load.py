@@ -1,13 +1,18 @@
 """The soak's input: an endless stream of valid events for a sample program, paced.
 
 ``EventSource`` continues a program of ``pac_grants.scenario`` after its assessments
-phase: each event is either a new revision of one (cycle, commune) assessment (the next
-revision number, fresh values, so it always counts) or a commune's new registration
-(populations moved by up to 2%, kept in the same window of every cycle's ruleset, so no
-counted assessment is lost and no revision is refused). Every event it makes is applied
-to the independent reference of tests/integration/pipeline_support.py, which the ledger
-is compared with at the end. ``Publisher`` sends the events from a thread at a steady
-rate with aiokafka and counts what the broker acknowledged, per topic.
+phase (``preloaded``: its communes, cycle openings and accepted assessments, with the
+co-financing of 2022's pool): each event is either a new revision of one (cycle,
+commune) assessment (the next revision number, fresh values, so it always counts),
+dated inside its cycle's assessment period (``calendar.assessed_on``: February 1 to
+April 10 of the grant year), or a commune's new registration (populations moved by up
+to 2%, kept in the same window of every cycle's ruleset, so no counted assessment is
+lost and no revision is refused), dated after the reference data's registration and
+before the first cycle's notification, while no cycle is notified or approved. Every
+event it makes is applied to the independent reference of
+tests/integration/pipeline_support.py, which the ledger is compared with at the end.
+``Publisher`` sends the events from a thread at a steady rate with aiokafka and counts
+what the broker acknowledged, per topic.
 """
 
 from __future__ import annotations
@@ -17,19 +22,40 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset
-from pac_grants.scenario import Message, Program
+from pac_grants.scenario import Message, Program, calendar
 from pac_grants.scenario.assessments import AssessmentBook
 from pac_grants.scenario.communes import CommuneRow
 from pac_grants.scenario.encoding import Stamper, loads
 from pac_grants.scenario.messages import Draft
-from pac_grants.scenario.program import DEFAULT_START
 from tests.integration.pipeline_support import Reference
+
+#: The program's phases processed before the load, in this order.
+PRELOADED = ("reference", "open", "assessments")
+
+
+def preloaded(program: Program) -> list[list[Message]]:
+    """The accepted messages of each phase of :data:`PRELOADED` (the refused ones, a
+    stale revision and a payment of a cycle not approved, would be dead letters)."""
+    phases = {p.name: p for p in program.phases}
+    return [[m for m in phases[name].messages if m.expect_rejection is None]
+            for name in PRELOADED]
+
+
+def revisions_sent(messages: list[Message]) -> dict[tuple[int, str], int]:
+    """The highest revision of each (cycle, commune) among ``messages``' assessments."""
+    highest: dict[tuple[int, str], int] = {}
+    for message in messages:
+        if message.topic == "assessments":
+            event = loads(message.value)
+            key = (int(event["cycle"]), str(event["commune_code"]))
+            highest[key] = max(highest.get(key, 0), int(event["revision"]))
+    return highest
 
 
 class EventSource:
@@ -38,8 +64,7 @@ class EventSource:
     def __init__(self, program: Program, seed: int, update_share: float) -> None:
         self.rng = random.Random(f"pac-grants-soak:{seed}")
         # Another id stream than the program's (whose seed is ``seed``): ids never repeat.
-        self.stamper = Stamper(seed + 1, DEFAULT_START + timedelta(days=1),
-                               timedelta(milliseconds=10))
+        self.stamper = Stamper(seed + 1)
         self.rulesets: dict[int, Ruleset] = {}
         for cycle in program.cycles:
             ruleset = packaged_ruleset(cycle)
@@ -48,8 +73,10 @@ class EventSource:
         self.original = {row["code"]: row for row in program.communes}
         self.book = AssessmentBook([dict(r) for r in program.communes], self.rulesets,
                                    self.rng, self.stamper)
-        self.revisions = {key: int(loads(raw)["revision"])
-                          for key, raw in program.counting.items()}
+        self.revisions = revisions_sent(preloaded(program)[-1])
+        first = program.cycles[0]
+        self.updates = (calendar.registered_on(first) + timedelta(days=1),
+                        calendar.notified_on(first) - timedelta(days=1))
         self.keys = sorted(self.revisions)
         self.update_share = update_share
         self.reference = Reference()
@@ -76,8 +103,14 @@ class EventSource:
         row = self.moved(self.original[code])
         self.book.communes[code] = row
         self.made["CommuneRegistered"] += 1
-        draft = Draft("communes", code, "CommuneRegistered", self.stamper.event_id(), row)
+        draft = Draft("communes", code, "CommuneRegistered", self.stamper.event_id(), row,
+                      self.update_day())
         return draft.encode(self.stamper)
+
+    def update_day(self) -> date:
+        """A day of :attr:`updates`: every cycle is open then (none notified yet)."""
+        first, last = self.updates
+        return first + timedelta(days=self.rng.randint(0, (last - first).days))
 
     def moved(self, row: CommuneRow) -> CommuneRow:
         """``row`` with populations within 2% of the registered ones, in the same window

@@ -2,9 +2,10 @@
 schedule, read every few seconds (benchmarks/soak.py is its command line).
 
 The clock ``t`` starts when the steady load starts: the program's communes, cycle
-openings and assessments are processed before (``preload``), as a running program would
-have them. A kill is a SIGKILL of the worker process, and a new one is started at once;
-its recovery is the time from that start to the first offset it commits.
+openings and accepted assessments are processed before (``preload``), as a running
+program would have them. A kill is a SIGKILL of the worker process, and a new one is
+started at once; its recovery is the time from that start to the first offset it
+commits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from benchmarks.common import Worker, bootstrap
 from benchmarks.pipeline import PipelineRun, topic
-from benchmarks.soak_load import EventSource, Publisher
+from benchmarks.soak_load import EventSource, Publisher, preloaded
 from benchmarks.soak_probe import DatabaseProbe, process_status
 from benchmarks.soak_stats import Sample
 from pac_grants.scenario import Message, Program
@@ -53,13 +54,14 @@ class Soak:
         self.preloaded_revisions = 0
 
     def preload(self) -> None:
-        """Communes, openings, then every assessment of the program, each processed."""
-        phases = {p.name: p for p in self.program.phases}
-        assessments = [m for m in phases["assessments"].messages if m.topic == "assessments"]
-        for messages in (phases["reference"].messages, phases["open"].messages, assessments):
-            self._send_and_settle(list(messages))
+        """Communes, openings, then the program's accepted assessments (and the pool
+        change of that phase), each group processed before the next."""
+        groups = preloaded(self.program)
+        for messages in groups:
+            self._send_and_settle(messages)
         self.preloaded_revisions = len({(e["cycle"], e["commune_code"], e["revision"])
-                                        for e in map(loads, (m.value for m in assessments))})
+                                        for e in (loads(m.value) for m in groups[-1]
+                                                  if m.topic == "assessments")})
 
     def _send_and_settle(self, messages: list[Message]) -> None:
         for message in messages:

@@ -1,5 +1,6 @@
 """benchmarks/soak.py without services: its arguments, its RSS growth on fixed samples,
-and the events it publishes (valid, always counted, windows kept).
+the events it publishes (valid, always counted, windows kept, on business dates) and the
+approvals that end it (accepted, in an order the pipeline takes).
 
 The soak itself runs on the real services and is not part of the suite (docs/reliability.md
 "Soak" has its last result).
@@ -8,18 +9,21 @@ The soak itself runs on the real services and is not part of the suite (docs/rel
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import pytest
 
 from benchmarks import soak_stats as stats
 from benchmarks.soak import parse_args
-from benchmarks.soak_load import EventSource
+from benchmarks.soak_check import approval, notices
+from benchmarks.soak_load import EventSource, preloaded
 from benchmarks.soak_stats import Sample
 from models.decode import Rejection, decode
 from pac_grants.rules.scoring import check_assessment
-from pac_grants.scenario import generate_program
+from pac_grants.scenario import Message, Program, generate_program
 from pac_grants.scenario.encoding import loads
 from pac_grants.scenario.final import to_assessment
+from tests.unit import scenario_reference
 
 
 def test_defaults_are_a_ten_minute_run_with_a_kill_every_two_and_a_half() -> None:
@@ -117,23 +121,33 @@ def test_the_table_has_a_line_per_sample() -> None:
 
 
 def test_soak_events_are_valid_and_always_count() -> None:
-    """Every revision is the next one of its (cycle, commune) and passes decode and the
-    window's checks; a commune update keeps every ruleset's window, also at the 2024
-    border (500,000 / 500,001 at scale 2); the reference holds the latest of each."""
+    """Every revision is the next one of its (cycle, commune) after the preloaded ones,
+    dated in its cycle's assessment period, and passes decode and the window's checks; a
+    commune update is dated before any notification and keeps every ruleset's window,
+    also at the 2024 border (500,000 / 500,001 at scale 2); the reference holds the
+    latest of each."""
     program = generate_program(seed=7, scale=2, cycles=(2023, 2024))
     source = EventSource(program, 7, update_share=0.3)
     revisions = dict(source.revisions)
+    # the preloaded ones: a later phase's corrections (complaints) are not sent
+    assert set(revisions) == set(program.counting) and len(revisions) == 2 * 206
+    assert all(1 <= n <= loads(program.counting[key])["revision"]
+               for key, n in revisions.items())
     made = [source.next() for _ in range(1500)]
     assert sum(1 for m in made if m.topic == "communes") > 300
     rows = {row["code"]: row for row in program.communes}
     for message in made:
         event = loads(message.value)
         assert not isinstance(decode(message.value, message.topic), Rejection), event
+        day = date.fromisoformat(event["occurred_at"][:10])
         if message.topic == "communes":
+            assert date(2023, 1, 3) <= day <= date(2024, 4, 14), event["occurred_at"]
             rows[event["code"]] = event
             continue
         key = (event["cycle"], event["commune_code"])
         assert event["revision"] == revisions[key] + 1
+        assert day.isoformat() == event["assessed_on"]
+        assert date(key[0] + 1, 2, 1) <= day <= date(key[0] + 1, 4, 10), event["assessed_on"]
         revisions[key] = event["revision"]
         ruleset = source.rulesets[event["cycle"]]
         census = rows[event["commune_code"]]["population"][str(ruleset.population_census)]
@@ -153,3 +167,37 @@ def test_soak_events_are_valid_and_always_count() -> None:
     assert Counter(m.topic for m in made) == Counter(
         {"assessments": source.made["AssessmentSubmitted"],
          "communes": source.made["CommuneRegistered"]})
+
+
+def judged(reference: scenario_reference.Reference, messages: list[Message]) -> list[str]:
+    """The dead-letter codes the independent rules give ``messages`` (none: all taken)."""
+    return [code for m in messages if (code := reference.outcome(m)) is not None]
+
+
+def preloaded_source(program: Program) -> tuple[EventSource, scenario_reference.Reference]:
+    """A soak's source and the independent rules, both past the preload (all taken)."""
+    source, rules = EventSource(program, 11, update_share=0.2), scenario_reference.Reference()
+    for messages in preloaded(program):
+        assert judged(rules, messages) == []
+        for message in messages:
+            source.reference.apply(message)
+    return source, rules
+
+
+def test_the_soak_ends_with_approvals_the_rules_accept_in_cycle_order() -> None:
+    """The preload, the load, the notifications and the approvals one by one are all
+    accepted by the independent rules of docs/events.md (dates after each complaint
+    window, 2022 before 2023, the digest of the current inputs); 2022's carry-over
+    reaches 2023; 2023 approved before 2022 would be refused."""
+    program = generate_program(seed=11, scale=1)
+    early, early_rules = preloaded_source(program)
+    assert judged(early_rules, [approval(early, 2023)]) == ["previous_cycle_open"]
+    source, rules = preloaded_source(program)
+    assert judged(rules, [source.next() for _ in range(300)]) == []
+    assert judged(rules, notices(source, program.cycles)) == []
+    for cycle in program.cycles:
+        assert judged(rules, [approval(source, cycle)]) == [], cycle
+    assert dict(source.reference.approvals) == {c: 1 for c in program.cycles}
+    kinds = Counter(p.kind for p in source.reference.money.posted)
+    assert kinds["carry_over"] >= 1 and kinds["allocation"] and kinds["order"], kinds
+    assert kinds == Counter(p.kind for p in rules.money.posted)
