@@ -5,7 +5,7 @@ approved on 2022-06-30 without notification, and partly paid; cycle 2019 opened 
 open (never notified), commune A assessed in it with revisions 1 and 3 (2 never came);
 cycle 2020 opened, assessed, notified on 2021-04-15 with complaints until 2021-05-15,
 complaint :data:`PENDING` of A open and :data:`DECIDED` of B rejected on 2021-05-20;
-cycles 2022-2024 never opened.
+cycles 2022 and 2023 opened and never assessed; 2024 never opened.
 The stateful codes of docs/events.md s9 (stale and conflicting revisions, a second
 opening or closing, payments on an open cycle or beyond the outstanding balance,
 complaints late or on a cycle not notified, a closing inside the complaint window or

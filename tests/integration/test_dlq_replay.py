@@ -70,7 +70,8 @@ def test_replay_after_the_cause_is_fixed(env: dict[str, str], worker: Worker,
     settle(env, worker, {"communes": 1, "cycles": 1, "assessments": 2})
     publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
                                                  closed_on="2022-06-30"))
-    publish(env, tmp_path, "disbursements", paid(B, "1000.00", "TGR-B-1"))
+    # paid after the re-approval below, which issues B's orders (docs/events.md s7.1)
+    publish(env, tmp_path, "disbursements", paid(B, "1000.00", "TGR-B-1", paid_on="2022-07-20"))
     settle(env, worker, {"cycles": 2, "disbursements": 1})
     [letter] = dead_letters(env)
     assert (letter["error"]["code"], letter["key"]) == ("unknown_commune", B)

@@ -82,7 +82,7 @@ def test_the_owner_rewrites_the_whole_chain_verify_passes_checkpoints_do_not(
     assert verify(fresh_postgres_url) == (0, ["ok: 16 transactions, chain intact"])
     code, lines = verify(fresh_postgres_url, "--checkpoints", str(file))
     assert code == 1 and lines[0] == "ok: 16 transactions, chain intact"
-    assert lines[1].startswith("FAILED: rewritten chain: the transaction at sequence 2 has "
+    assert lines[1].startswith("FAILED: rewritten chain: the transaction at sequence 6 has "
                                "hash sha256:")
     assert lines[1].endswith("(4 of 4 checkpoints fail)")
 

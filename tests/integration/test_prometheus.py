@@ -168,7 +168,9 @@ def dashboard_and_rules(prometheus: Prometheus, env: dict[str, str]
     money series as the worker exposes them (scraped directly)."""
     rules = prometheus.get("/api/v1/rules")["groups"]
     loaded = {r["name"]: r for g in rules for r in g["rules"]}
-    assert len(loaded) == 5 and all(r["health"] == "ok" for r in loaded.values()), loaded
+    assert set(loaded) == {"PacConsumerLagHigh", "PacProcessingStalled", "PacDeadLettersArriving",
+                           "PacBatchStuck", "PacLedgerVerificationFailed", "PacWorkerDown"}
+    assert all(r["health"] == "ok" for r in loaded.values()), loaded
     until("every dashboard expression", lambda: all(
         prometheus.finite(expr) for _title, expr in dashboard_queries()), timeout=60)
     latency = prometheus.query(

@@ -57,8 +57,8 @@ def test_worker_and_publish_over_sasl(mechanism: str, sasl_broker_url: str, tmp_
     verify = cli(env, "ledger", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
     summary = json.loads(cli(env, "ledger", "summary", "--format", "json").stdout)
-    assert {c["cycle"]: c["status"] for c in summary["cycles"]} == {2019: "open",
-                                                                      2021: "closed"}
+    assert {c["cycle"]: c["state"] for c in summary["cycles"]} == {
+        2019: "open", 2020: "notified", 2021: "approved", 2022: "open", 2023: "open"}
     assert PASSWORD not in worker.log.read_text(errors="replace")
 
 

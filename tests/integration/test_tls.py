@@ -94,8 +94,10 @@ def test_the_pipeline_and_the_commands_over_tls(env: dict[str, str], worker: Wor
     publish(env, tmp_path, "cycles", opened(10_000_000))
     publish(env, tmp_path, "assessments", assessment(A), assessment(B))  # B is held
     settle(env, worker, {"communes": 1, "cycles": 1, "assessments": 2})
-    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021))
-    publish(env, tmp_path, "disbursements", paid(B, "1000.00", "TGR-B-1"))
+    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
+                                                 closed_on="2022-06-30"))
+    # paid after the re-approval below, which issues B's orders (docs/events.md s7.1)
+    publish(env, tmp_path, "disbursements", paid(B, "1000.00", "TGR-B-1", paid_on="2022-07-20"))
     settle(env, worker, {"cycles": 2, "disbursements": 1})
 
     listed = cli(env, "dlq", "list", "--format", "json")
@@ -103,8 +105,17 @@ def test_the_pipeline_and_the_commands_over_tls(env: dict[str, str], worker: Wor
     [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert (letter["error"]["code"], letter["key"]) == ("unknown_commune", B)
 
-    publish(env, tmp_path, "communes", commune(B, 200_000))  # the cause, fixed
-    settle(env, worker, {"communes": 2})
+    publish(env, tmp_path, "communes", commune(B, 200_000))  # the cause, fixed: B
+    settle(env, worker, {"communes": 2})  # registered after the approval, so a decision
+    publish(env, tmp_path, "cycles", cycle_event(  # reopens 2021 to count it
+        "CycleReopened", cycle=2021, reopened_on="2022-07-01", decision_ref="D-12",
+        reason="commune 09.001.01.02 registered after the approval"))
+    settle(env, worker, {"cycles": 3})
+    publish(env, tmp_path, "assessments", assessment(B, revision=2))
+    settle(env, worker, {"assessments": 3})
+    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
+                                                 closed_on="2022-07-15"))
+    settle(env, worker, {"cycles": 4})
     replayed = cli(env, "dlq", "replay", "--code", "unknown_commune")
     assert replayed.returncode == 0 and "1 dead letters replayed" in replayed.stderr
     settle(env, worker, {"disbursements": 2})  # the replay went through the TLS listener

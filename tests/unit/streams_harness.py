@@ -77,6 +77,7 @@ def cycle_event(event_type: str, **fields: Any) -> dict[str, Any]:
     return fresh(ev.event(event_type, **fields))
 
 
-def paid(code: str, amount: str, ref: str, cycle: int = 2021) -> dict[str, Any]:
+def paid(code: str, amount: str, ref: str, cycle: int = 2021,
+         paid_on: str = "2022-06-30") -> dict[str, Any]:
     return fresh(ev.disbursement(commune_code=code, amount_mad=amount, payment_ref=ref,
-                                 cycle=cycle))
+                                 cycle=cycle, paid_on=paid_on))
