@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from models import state as t
 from models.codes import CycleState
@@ -196,6 +196,20 @@ class StateView:
         return {str(r.code): StoredCommune(str(r.code), str(r.event_id), str(r.payload),
                                            str(r.digest)) for r in rows}
 
+    def communes_version(self) -> int:
+        """The highest commune version written (-1: no commune), from the index."""
+        found = self._connect().execute(select(func.max(t.communes.c.version))).scalar()
+        return -1 if found is None else int(found)
+
+    def communes_since(self, version: int) -> list[tuple[StoredCommune, int]]:
+        """The communes written above ``version`` (all of them for -1), with their version:
+        what a worker holding ``version`` has not seen (streams/registry.py)."""
+        c = t.communes.c
+        rows = self._connect().execute(select(c.code, c.event_id, c.payload, c.digest,
+                                              c.version).where(c.version > version))
+        return [(StoredCommune(str(r.code), str(r.event_id), str(r.payload), str(r.digest)),
+                 int(r.version)) for r in rows]
+
     # -- cycles -------------------------------------------------------------------------
     def cycle(self, number: int) -> CycleRow | None:
         row = self._connect().execute(
@@ -250,16 +264,44 @@ class StateView:
 
     # -- assessments --------------------------------------------------------------------
     def revisions(self, keys: Iterable[tuple[int, str]]) -> list[AssessmentRow]:
-        """Every stored revision of the given (cycle, commune) keys."""
+        """Every stored revision of the given (cycle, commune) keys: per cycle, on the
+        primary key (cycle, commune_code, revision), so its cost follows the keys asked
+        for, not the size of the table."""
+        by_cycle: dict[int, set[str]] = {}
+        for cycle, code in keys:
+            by_cycle.setdefault(cycle, set()).add(code)
+        c = t.assessments.c
+        found: list[AssessmentRow] = []
+        for cycle, codes in sorted(by_cycle.items()):
+            for chunk in chunks(sorted(codes)):
+                query = select(t.assessments).where(c.cycle == cycle,
+                                                    c.commune_code.in_(chunk))
+                found.extend(AssessmentRow(**r._mapping)
+                             for r in self._connect().execute(query))
+        return found
+
+    def counting(self, cycle: int) -> list[tuple[str, int, str, str, str]]:
+        """(commune, revision, event id, digest, status) of the cycle's counted and held
+        revisions, by commune and revision, without payloads: what a kept allocation
+        compares with the stored state (streams/books.py)."""
+        c = t.assessments.c
+        query = (select(c.commune_code, c.revision, c.event_id, c.digest, c.status)
+                 .where(c.cycle == cycle, c.status.in_(("counted", "held")))
+                 .order_by(c.commune_code, c.revision))
+        return [(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]))
+                for r in self._connect().execute(query)]
+
+    def payloads(self, cycle: int, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """(commune, revision) -> stored payload, for some revisions of one cycle."""
         wanted = set(keys)
         c = t.assessments.c
-        found = []
-        for chunk in chunks(sorted({code for _cycle, code in wanted})):
-            query = select(t.assessments).where(c.commune_code.in_(chunk))
-            for r in self._connect().execute(query):
-                row = AssessmentRow(**r._mapping)
-                if (row.cycle, row.commune_code) in wanted:
-                    found.append(row)
+        found: dict[tuple[str, int], str] = {}
+        for chunk in chunks(sorted({code for code, _revision in wanted})):
+            query = select(c.commune_code, c.revision, c.payload).where(
+                c.cycle == cycle, c.commune_code.in_(chunk))
+            for code, revision, payload in self._connect().execute(query):
+                if (code, revision) in wanted:
+                    found[(str(code), int(revision))] = str(payload)
         return found
 
     def held(self, cycles: Iterable[int] | None = None,
@@ -301,9 +343,11 @@ class State(StateView):
         if rows:
             self._connect().execute(insert(t.processed_events), rows)
 
-    def upsert_commune(self, stored: StoredCommune, exists: bool) -> None:
+    def upsert_commune(self, stored: StoredCommune, exists: bool, version: int = 0) -> None:
+        """Insert or replace a commune; ``version``: its place in the order of writes
+        (the next above ``communes_version``, see streams/registry.py)."""
         values = {"event_id": stored.event_id, "payload": stored.payload,
-                  "digest": stored.digest}
+                  "digest": stored.digest, "version": version}
         table = t.communes
         statement = (update(table).values(**values).where(table.c.code == stored.code)
                      if exists else insert(table).values(code=stored.code, **values))
