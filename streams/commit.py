@@ -4,7 +4,7 @@ ledger.md "Guarantees": commit Kafka offsets only after the database commit. The
 hands a batch to :meth:`Committer.run` (in a worker thread, so the event loop keeps
 heartbeating); it returns only once the batch's database transaction is committed,
 retrying with backoff while the database is unreachable. Only then does the agent let
-Faust ack the events (``take_events`` acks a batch when the loop body finishes), and
+Faust ack the events (streams/batches.py acks a batch once it is handled), and
 Faust commits acked offsets on its commit interval. A crash in between redelivers the
 batch, which the tracked offsets and idempotency keys turn into a no-op.
 
@@ -20,7 +20,7 @@ offset; the others commit (streams/isolation.py). A cycle or payment batch (and 
 batch failing on the schema or the grants) is held instead: retried with backoff,
 committing nothing and acking nothing, with ``pac_batch_stuck{topic}`` at 1 and the
 ``PacBatchStuck`` alert, until the cause is fixed. Faust would ack a batch whose loop
-body raised (``take_events`` acks in a ``finally``), so nothing escapes the loop.
+body raised (the batch is acked in a ``finally``), so nothing escapes the loop.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka.errors import MessageSizeTooLargeError
+from sqlalchemy.exc import IntegrityError
 
-from pac_grants.ledger import Ledger
+from pac_grants.ledger import ExclusiveNeeded, Ledger
 from pac_grants.observer import Observer
 from streams import deadletters
 from streams.handlers import BatchHandler
@@ -81,7 +82,7 @@ class Committer:
 
     def _attempt(self, messages: Sequence[Message], done: BatchOutcome) -> None:
         try:
-            outcome = self.handler.handle(messages)
+            outcome = self._handle(messages)
         except Exception as exc:
             if (kind_of(exc) is not Failure.REFUSED
                     or not isolatable(self.handler.prefix, messages)):
@@ -90,9 +91,25 @@ class Committer:
             log.warning("a batch of %d messages of %s was refused by the database (%s); "
                         "isolating the message that fails", len(messages),
                         messages[0].topic, _line(exc))
-            bisect(self.handler.handle, messages, exc, self._set_aside, done)
+            bisect(self._alone, messages, exc, self._set_aside, done)
         else:
             merge(done, outcome)
+
+    def _handle(self, messages: Sequence[Message]) -> BatchOutcome:
+        """Beside other workers' batches where the topic allows it; alone again if that
+        met another batch (a revision inserted by both, a posting): the retry then sees
+        the other's commit and judges the messages as one worker would."""
+        try:
+            return self.handler.handle(messages)
+        except Exception as exc:
+            if not self.handler.locks(messages).shared or not _conflict(exc):
+                raise
+            log.info("a batch of %d messages of %s met another worker's (%s); running it "
+                     "again alone", len(messages), messages[0].topic, _line(exc))
+            return self._alone(messages)
+
+    def _alone(self, messages: Sequence[Message]) -> BatchOutcome:
+        return self.handler.handle(messages, alone=True)
 
     def _set_aside(self, message: Message, exc: Exception) -> BatchOutcome:
         log.error("message set aside as storage_rejected, the others are committed: %s",
@@ -139,6 +156,16 @@ class Committer:
             self.stopping.wait(delay)
             delay = min(delay * 2, self.max_delay)
         return None
+
+
+def _conflict(exc: BaseException) -> bool:
+    """A batch run beside others that must run alone: it posts, or it inserted a key
+    that another transaction inserted too (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
+    if isinstance(exc, ExclusiveNeeded):
+        return True
+    if not isinstance(exc, IntegrityError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE" in str(exc.orig)
 
 
 def _line(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from models.responses import (
 )
 from pac_grants.ledger import database
 from pac_grants.ledger.reader import Reader, read_only
-from pac_grants.ledger.unit_of_work import UnitOfWork
+from pac_grants.ledger.unit_of_work import BatchLocks, UnitOfWork
 from pac_grants.ledger.verify import VerifyReport
 
 
@@ -70,9 +70,11 @@ class Ledger:
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    def unit_of_work(self, *, chain: bool = True) -> UnitOfWork:
-        """The one way to write (``chain=False``: no ledger postings, no chain lock)."""
-        return UnitOfWork(self._engine, self._accounts, chain=chain)
+    def unit_of_work(self, *, chain: bool = True, batch: BatchLocks | None = None
+                     ) -> UnitOfWork:
+        """The one way to write (``chain=False``: no ledger postings, no chain lock;
+        ``batch``: a pipeline batch's locks, the chain lock at its first posting)."""
+        return UnitOfWork(self._engine, self._accounts, chain=chain, batch=batch)
 
     @contextmanager
     def reader(self) -> Iterator[Reader]:
