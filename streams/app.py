@@ -9,8 +9,9 @@
                              --> pac.dead-letters.v1 (every rejected input, source key)
                              --> pac.ledger-checkpoints.v1 (the chain head, key seq)
 
-Agents are thin: take a batch of raw events, hand it to the handler in a worker thread,
-observe, drain the outbox; Faust acks the batch afterwards (streams/commit.py). Values
+Agents are thin: read raw events into a short batch (streams/batches.py), hand it to
+the handler in a worker thread, observe, drain the outbox, then ack the batch
+(streams/commit.py). Values
 are raw bytes decoded by ``models.decode`` (JSON only, never pickle). No Faust tables:
 the state is in the database (docs/pipeline.md). At least once, never ``exactly_once``
 (operations.md). No app exists at import time: :func:`create_app` builds one.
@@ -22,7 +23,7 @@ import asyncio
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from pac_grants.broker.topics import PARTITIONS as FIXED_PARTITIONS
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
+from streams.batches import Batches, run_batches
 from streams.checkpoints import Checkpointer
 from streams.commit import Committer, drain_outbox, exit_uncommitted
 from streams.handlers import BatchHandler
@@ -42,7 +44,7 @@ from streams.messages import BatchOutcome, Message
 from streams.observe import report
 
 BATCH_SIZE = 500
-BATCH_WITHIN = 0.25  # seconds: how long a batch waits to fill up
+BATCH_IDLE = 0.01  # seconds an idle agent's batch waits for more (streams/batches.py)
 PROVISIONAL_INTERVAL = 1.0  # seconds: at most one provisional result per cycle per interval
 PARTITIONS = 4
 #: Tansu makes every group join wait half the session timeout (operations.md).
@@ -96,12 +98,12 @@ class Pipeline:
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def process(self, events: list[Any]) -> None:
+    async def process(self, events: Sequence[Any]) -> None:
         """Commit the batch to the database; only then may Faust ack it.
 
         If the agent is cancelled (shutdown, rebalance) while the batch is in the
         database thread, wait for that transaction before letting the cancellation
-        through: ``take_events`` acks the batch on the way out (streams/commit.py).
+        through: the batch is acked on the way out (streams/batches.py).
         """
         messages = [Message(e.message.topic, e.message.partition, e.message.offset,
                             e.message.key, e.message.value, e.message.timestamp)
@@ -194,7 +196,6 @@ def pipeline_of(app: faust.App) -> Pipeline:
 
 def _agent(pipeline: Pipeline) -> Callable[[Any], Any]:
     async def agent(stream: Any) -> None:
-        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):
-            await pipeline.process(events)
+        await run_batches(stream, Batches(BATCH_SIZE, BATCH_IDLE), pipeline.process)
 
     return agent

@@ -45,7 +45,7 @@ async def feed(app: Any, agent: str, values: list[tuple[bytes, bytes]]) -> None:
     async with app.agents[agent].test_context() as context:
         for key, value in values:
             await context.put(value, key=key)
-        await asyncio.sleep(0.6)  # > BATCH_WITHIN: the batch is taken and handled
+        await asyncio.sleep(0.6)  # > BATCH_IDLE: the batch is taken and handled
         await pipeline_of(app).publish_provisional()  # what the worker's timer does
 
 
