@@ -42,6 +42,7 @@ from streams.commit import Committer, drain_outbox, exit_uncommitted
 from streams.handlers import BatchHandler
 from streams.messages import BatchOutcome, Message
 from streams.observe import report
+from streams.sidecar import Sidecar
 
 BATCH_SIZE = 500
 BATCH_IDLE = 0.01  # seconds an idle agent's batch waits for more (streams/batches.py)
@@ -87,13 +88,17 @@ class Pipeline:
         # One thread: batches of all agents commit one after the other (the ledger has
         # one writer at a time anyway, ledger.md chain lock).
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
-        # Provisional results beside the batches: they take no ledger lock.
+        # Provisional results beside the batches, in a child process when the database
+        # can be shared (streams/sidecar.py); this thread only waits for its answer.
         self.side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-provisional")
+        handler = self.committer.handler
+        self.sidecar = Sidecar(ledger, f"{prefix}allocations.v1", handler.publish_provisional)
         self.outbox_lock = asyncio.Lock()
 
     async def stop(self, app: Any, **kwargs: Any) -> None:
         """Stop retrying the database (signal ``on_before_shutdown``)."""
         self.committer.stopping.set()
+        self.sidecar.stop()
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -117,8 +122,9 @@ class Pipeline:
                 self.settled(await future)
                 raise
         self.settled(outcome)
-        with self.stage("outbox"):
-            await self.drain()
+        if outcome is None or outcome.queued or outcome.rejected:  # else nothing to send
+            with self.stage("outbox"):
+                await self.drain()
 
     def stage(self, name: str) -> contextlib.AbstractContextManager[None]:
         """``pac_processing_seconds{stage}``: the database batch, then the outputs."""
@@ -143,7 +149,8 @@ class Pipeline:
         due, self.provisional = self.provisional, set()
         started = time.monotonic()
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.side, self.committer.provisional, due)
+        outcome = await loop.run_in_executor(self.side, self.committer.provisional, due,
+                                             self.sidecar)
         # Large cycles take long to recompute: keep that under ~1/5 of the worker's time.
         self.provisional_after = time.monotonic() + 4 * (time.monotonic() - started)
         if outcome is not None and self.observer is not None:

@@ -32,14 +32,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka.errors import MessageSizeTooLargeError
-from sqlalchemy.exc import IntegrityError
 
-from pac_grants.ledger import ExclusiveNeeded, Ledger
+from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 from streams import deadletters
 from streams.handlers import BatchHandler
-from streams.isolation import Failure, bisect, isolatable, kind_of, merge
+from streams.isolation import Failure, bisect, conflict, isolatable, kind_of, merge
 from streams.messages import BatchOutcome, Message
+from streams.sidecar import Sidecar
 
 log = logging.getLogger("pac_grants.worker")
 EXIT_BUG = 70  # EX_SOFTWARE
@@ -102,7 +102,7 @@ class Committer:
         try:
             return self.handler.handle(messages)
         except Exception as exc:
-            if not self.handler.locks(messages).shared or not _conflict(exc):
+            if not self.handler.locks(messages).shared or not conflict(exc):
                 raise
             log.info("a batch of %d messages of %s met another worker's (%s); running it "
                      "again alone", len(messages), messages[0].topic, _line(exc))
@@ -142,30 +142,20 @@ class Committer:
         if self.observer is not None:
             self.observer.batch_failed(topic)
 
-    def provisional(self, cycles: set[int]) -> BatchOutcome | None:
-        """Publish the debounced provisional results of open cycles."""
+    def provisional(self, cycles: set[int], sidecar: Sidecar) -> BatchOutcome | None:
+        """Publish the debounced provisional results of open cycles (streams/sidecar.py);
+        retried while the database is away, the worker stopped on another error."""
         delay = self.first_delay
         while not self.stopping.is_set():
-            try:
-                return self.handler.publish_provisional(cycles)
-            except Exception as exc:
-                if kind_of(exc) is not Failure.TRANSIENT:
-                    _die(exc)
-                log.warning("database unavailable, retrying in %.1f s: %s", delay,
-                            _line(exc))
+            done = sidecar.run(cycles)
+            if done.error is None:
+                return done.outcome
+            if not done.transient:
+                _die_with(done.error)
+            log.warning("database unavailable, retrying in %.1f s: %s", delay, done.error)
             self.stopping.wait(delay)
             delay = min(delay * 2, self.max_delay)
         return None
-
-
-def _conflict(exc: BaseException) -> bool:
-    """A batch run beside others that must run alone: it posts, or it inserted a key
-    that another transaction inserted too (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
-    if isinstance(exc, ExclusiveNeeded):
-        return True
-    if not isinstance(exc, IntegrityError):
-        return False
-    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE" in str(exc.orig)
 
 
 def _line(exc: BaseException) -> str:
@@ -183,6 +173,12 @@ def exit_uncommitted() -> None:
 
 def _die(exc: BaseException) -> None:
     log.critical("batch failed, exiting without committing offsets", exc_info=exc)
+    logging.shutdown()
+    os._exit(EXIT_BUG)
+
+
+def _die_with(error: str) -> None:
+    log.critical("provisional results failed, exiting: %s", error)
     logging.shutdown()
     os._exit(EXIT_BUG)
 

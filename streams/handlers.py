@@ -95,7 +95,9 @@ class BatchHandler:
         with self.ledger.unit_of_work(batch=self.locks(messages, alone)) as uow:
             ctx = BatchContext(uow, self.prefix, self.clock(), outcome, registry=self.registry,
                                shelf=self.shelf)
-            fresh = self._unseen(ctx, messages)
+            tracked = {topic: uow.state.tracked_offsets(topic)
+                       for topic in {m.topic for m in messages}}
+            fresh = self._unseen(ctx, messages, tracked)
             lap("ledger")  # the writer lock and the offsets read: database work
             decoded = [(m, decode(m.value, self._logical(m.topic))) for m in fresh]
             lap("decode")
@@ -117,10 +119,11 @@ class BatchHandler:
                 else:
                     cycles.refresh(ctx, cycle_no)
             self._lifecycle(ctx)
-            if self.checkpoints is not None:
-                self.checkpoints.after_batch(ctx)
+            if self.checkpoints is not None and (ctx.closings or outcome.ledger_kinds.total()):
+                self.checkpoints.after_batch(ctx)  # none is due otherwise
             lap("allocation")
-            self._track(ctx, fresh)
+            self._track(ctx, fresh, tracked)
+            outcome.queued = uow.outbox.enqueued
             uow.commit()
         lap("ledger")
         outcome.seconds = time.perf_counter() - started
@@ -132,21 +135,21 @@ class BatchHandler:
         return provisional.publish_provisional(
             self.ledger, f"{self.prefix}allocations.v1", numbers, self.registry, self.shelf)
 
-    def _unseen(self, ctx: BatchContext, messages: Sequence[Message]) -> list[Message]:
+    def _unseen(self, ctx: BatchContext, messages: Sequence[Message],
+                tracked: dict[str, dict[int, int]]) -> list[Message]:
         """Messages above their partition's tracked offset (the rest are committed)."""
-        tracked = {topic: ctx.uow.state.tracked_offsets(topic)
-                   for topic in {m.topic for m in messages}}
         fresh = [m for m in messages if m.offset > tracked[m.topic].get(m.partition, -1)]
         ctx.outcome.skipped = len(messages) - len(fresh)
         return fresh
 
-    def _track(self, ctx: BatchContext, fresh: list[Message]) -> None:
+    def _track(self, ctx: BatchContext, fresh: list[Message],
+               tracked: dict[str, dict[int, int]]) -> None:
         last: dict[str, dict[int, int]] = {}
         for m in fresh:
             partitions = last.setdefault(m.topic, {})
             partitions[m.partition] = max(m.offset, partitions.get(m.partition, -1))
         for topic, partitions in last.items():
-            ctx.uow.state.track_offsets(topic, partitions)
+            ctx.uow.state.track_offsets(topic, partitions, tracked[topic])
 
     def _lifecycle(self, ctx: BatchContext) -> None:
         """The state and open complaints of the cycles whose life changed (metrics)."""

@@ -28,10 +28,10 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from enum import Enum
 
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from pac_grants.broker.topics import logical_name
-from pac_grants.ledger import DatabaseUnavailable
+from pac_grants.ledger import DatabaseUnavailable, ExclusiveNeeded
 from streams.messages import BatchOutcome, Message
 
 #: Input topics whose messages may be set aside (docs/events.md s9, ``storage_rejected``).
@@ -57,6 +57,16 @@ def kind_of(exc: BaseException) -> Failure:
     if isinstance(exc, ProgrammingError):
         return Failure.SYSTEMIC
     return Failure.REFUSED
+
+
+def conflict(exc: BaseException) -> bool:
+    """A batch run beside others that must run alone: it posts, or it inserted a key
+    that another transaction inserted too (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
+    if isinstance(exc, ExclusiveNeeded):
+        return True
+    if not isinstance(exc, IntegrityError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE" in str(exc.orig)
 
 
 def isolatable(prefix: str, messages: Sequence[Message]) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from models import state as t
 from models.codes import CycleState
@@ -157,6 +157,15 @@ def _complaint_row(row: Any) -> ComplaintRow:
     return ComplaintRow(**(data | {"subjects": tuple(json.loads(data["subjects"]))}))
 
 
+def _offsets_update(rows: list[dict[str, Any]]) -> Any:
+    """``UPDATE pipeline_offsets`` of several partitions of one topic in one statement:
+    ``offset = CASE partition WHEN ... END`` (any dialect)."""
+    o = t.offsets.c
+    cases = case({row["partition"]: row["offset"] for row in rows}, value=o.partition)
+    return update(t.offsets).where(o.topic == rows[0]["topic"], o.partition.in_(
+        [row["partition"] for row in rows])).values(offset=cases)
+
+
 class StateView:
     """Reads of the pipeline state on one connection."""
 
@@ -264,20 +273,20 @@ class StateView:
 
     # -- assessments --------------------------------------------------------------------
     def revisions(self, keys: Iterable[tuple[int, str]]) -> list[AssessmentRow]:
-        """Every stored revision of the given (cycle, commune) keys: per cycle, on the
-        primary key (cycle, commune_code, revision), so its cost follows the keys asked
-        for, not the size of the table."""
-        by_cycle: dict[int, set[str]] = {}
-        for cycle, code in keys:
-            by_cycle.setdefault(cycle, set()).add(code)
+        """Every stored revision of the given (cycle, commune) keys, on the primary key
+        (cycle, commune_code, revision): one query ``cycle IN (...) AND commune_code IN
+        (...)`` per 500 codes, so its cost follows the keys asked for, not the size of
+        the table (the few rows of other asked cycles are dropped here)."""
+        wanted = set(keys)
+        cycles = sorted({cycle for cycle, _code in wanted})
         c = t.assessments.c
         found: list[AssessmentRow] = []
-        for cycle, codes in sorted(by_cycle.items()):
-            for chunk in chunks(sorted(codes)):
-                query = select(t.assessments).where(c.cycle == cycle,
-                                                    c.commune_code.in_(chunk))
-                found.extend(AssessmentRow(**r._mapping)
-                             for r in self._connect().execute(query))
+        for chunk in chunks(sorted({code for _cycle, code in wanted})):
+            query = select(t.assessments).where(c.cycle.in_(cycles), c.commune_code.in_(chunk))
+            for r in self._connect().execute(query):
+                row = AssessmentRow(**r._mapping)
+                if (row.cycle, row.commune_code) in wanted:
+                    found.append(row)
         return found
 
     def counting(self, cycle: int) -> list[tuple[str, int, str, str, str]]:
@@ -327,16 +336,19 @@ class StateView:
 class State(StateView):
     """Reads and writes of the pipeline state, inside a unit of work."""
 
-    def track_offsets(self, topic: str, last: dict[int, int]) -> None:
-        known = self.tracked_offsets(topic)
+    def track_offsets(self, topic: str, last: dict[int, int],
+                      known: dict[int, int] | None = None) -> None:
+        """Record the last offset of each partition (``known``: the tracked offsets as
+        read in this transaction, to spare reading them again)."""
+        known = self.tracked_offsets(topic) if known is None else known
         conn = self._connect()
-        for partition, offset in last.items():
-            if partition in known:
-                conn.execute(update(t.offsets).values(offset=offset).where(and_(
-                    t.offsets.c.topic == topic, t.offsets.c.partition == partition)))
-            else:
-                conn.execute(insert(t.offsets).values(topic=topic, partition=partition,
-                                                      offset=offset))
+        rows = [{"topic": topic, "partition": p, "offset": o} for p, o in sorted(last.items())]
+        new = [row for row in rows if row["partition"] not in known]
+        if new:
+            conn.execute(insert(t.offsets), new)
+        moved = [row for row in rows if row["partition"] in known]
+        if moved:  # one statement for every partition (UPDATE ... FROM (VALUES ...))
+            conn.execute(_offsets_update(moved))
 
     def mark_processed(self, rows: list[dict[str, str]]) -> None:
         """Rows ``{"event_id", "topic"}`` of events that took effect."""

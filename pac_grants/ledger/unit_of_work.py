@@ -60,11 +60,13 @@ def lock_batch(connection: Connection, locks: BatchLocks) -> None:
     """Partitions in one order (no deadlock between workers), then the state."""
     if connection.dialect.name != "postgresql":
         return  # BEGIN IMMEDIATE: one writer at a time
-    for topic, partition in sorted(set(locks.partitions)):
-        key = (PARTITION_LOCKS << 32) | zlib.crc32(f"{topic}:{partition}".encode())
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    keys = sorted({(PARTITION_LOCKS << 32) | zlib.crc32(f"{topic}:{partition}".encode())
+                   for topic, partition in locks.partitions})
     how = "pg_advisory_xact_lock_shared" if locks.shared else "pg_advisory_xact_lock"
-    connection.execute(text(f"SELECT {how}(:k)"), {"k": STATE_LOCK})
+    # One round trip; PostgreSQL evaluates a select list from left to right.
+    calls = [f"pg_advisory_xact_lock(:p{n})" for n in range(len(keys))]
+    connection.execute(text(f"SELECT {', '.join([*calls, f'{how}(:state)'])}"),
+                       {f"p{n}": key for n, key in enumerate(keys)} | {"state": STATE_LOCK})
 
 
 class UnitOfWork:

@@ -103,10 +103,11 @@ class Pausing(BatchHandler):
         super().__init__(ledger, PREFIX)
         self.paused, self.go_on = threading.Event(), threading.Event()
 
-    def _track(self, ctx: BatchContext, fresh: list[Message]) -> None:
+    def _track(self, ctx: BatchContext, fresh: list[Message],
+               tracked: dict[str, dict[int, int]]) -> None:
         self.paused.set()
         assert self.go_on.wait(30)
-        super()._track(ctx, fresh)
+        super()._track(ctx, fresh, tracked)
 
 
 def test_one_revision_on_two_workers_at_once_counts_once(ledger: Ledger) -> None:

@@ -48,7 +48,8 @@ def test_a_worker_sees_the_communes_another_wrote_reading_only_those() -> None:
 
 
 class FailsBeforeCommit(BatchHandler):
-    def _track(self, ctx: BatchContext, fresh: list[Message]) -> None:
+    def _track(self, ctx: BatchContext, fresh: list[Message],
+               tracked: dict[str, dict[int, int]]) -> None:
         raise RuntimeError("the database refused the commit")
 
 
