@@ -37,11 +37,11 @@ from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
 from streams.batches import Batches, run_batches
-from streams.checkpoints import Checkpointer
 from streams.commit import Committer, drain_outbox, exit_uncommitted
 from streams.handlers import BatchHandler
 from streams.messages import BatchOutcome, Message
 from streams.observe import report
+from streams.remote import RemoteHandler, worker_handler
 from streams.sidecar import Sidecar
 
 BATCH_SIZE = 500
@@ -77,21 +77,19 @@ class Pipeline:
     """What the agents share: the handler, its thread, the observer, the outbox."""
 
     def __init__(self, app: faust.App, ledger: Ledger, prefix: str,
-                 observer: Observer | None, checkpoints: Checkpointer | None = None) -> None:
+                 observer: Observer | None, handler: BatchHandler | RemoteHandler) -> None:
         self.app = app
         self.ledger = ledger
         self.observer = observer
-        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True,
-                                                checkpoints=checkpoints), observer=observer)
+        self.committer = Committer(handler, observer=observer)
         self.provisional: set[int] = set()  # open cycles whose result is due
         self.provisional_after = 0.0  # monotonic time before which none is published
-        # One thread: batches of all agents commit one after the other (the ledger has
-        # one writer at a time anyway, ledger.md chain lock).
+        # One thread: batches of all agents commit one after the other, in the handler's
+        # process (streams/remote.py); this thread waits for each and retries.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
         # Provisional results beside the batches, in a child process when the database
         # can be shared (streams/sidecar.py); this thread only waits for its answer.
         self.side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-provisional")
-        handler = self.committer.handler
         self.sidecar = Sidecar(ledger, f"{prefix}allocations.v1", handler.publish_provisional)
         self.outbox_lock = asyncio.Lock()
 
@@ -99,6 +97,8 @@ class Pipeline:
         """Stop retrying the database (signal ``on_before_shutdown``)."""
         self.committer.stopping.set()
         self.sidecar.stop()
+        if isinstance(self.committer.handler, RemoteHandler):
+            self.committer.handler.stop()
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -172,7 +172,7 @@ def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = N
     Raises a ``SigningKeyError`` if ``PAC_LEDGER_SIGNING_KEY`` cannot be used."""
     prefix = settings.topic_prefix
     app = faust.App(f"{prefix}calculator", **app_options(settings))
-    pipeline = Pipeline(app, ledger, prefix, observer, Checkpointer.from_settings(settings))
+    pipeline = Pipeline(app, ledger, prefix, observer, worker_handler(ledger, settings))
     app.pac_pipeline = pipeline  # type: ignore[attr-defined]
     app.on_before_shutdown.connect(pipeline.stop)  # type: ignore[arg-type]
     for logical in OUTPUTS:

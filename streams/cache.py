@@ -74,11 +74,12 @@ class BatchState:
         return found
 
     # -- communes -------------------------------------------------------------------
-    def communes(self) -> Mapping[str, StoredCommune]:
-        """Every registered commune as stored (the batch's own writes included)."""
+    def communes(self) -> Mapping[str, str]:
+        """Every registered commune's content digest (the batch's own writes included)."""
         if not self._written:
-            return self._snapshot.stored
-        return ChainMap(self._written, cast(dict[str, StoredCommune], self._snapshot.stored))
+            return self._snapshot.digests
+        return ChainMap({code: s.digest for code, s in self._written.items()},
+                        cast(dict[str, str], self._snapshot.digests))
 
     def parsed_communes(self) -> Mapping[str, Commune]:
         """Every registered commune's domain value (what an allocation reads)."""
@@ -87,10 +88,12 @@ class BatchState:
         return ChainMap(self._written_parsed, cast(dict[str, Commune], self._snapshot.parsed))
 
     def has_commune(self, code: str) -> bool:
-        return code in self._written or code in self._snapshot.stored
+        return code in self._written or code in self._snapshot.digests
 
-    def stored_commune(self, code: str) -> StoredCommune | None:
-        return self._written.get(code) or self._snapshot.stored.get(code)
+    def commune_digest(self, code: str) -> str | None:
+        """The content digest of the commune's registration that counts (None: none)."""
+        written = self._written.get(code)
+        return written.digest if written is not None else self._snapshot.digests.get(code)
 
     def commune(self, code: str) -> Commune | None:
         return self._written_parsed.get(code) or self._snapshot.parsed.get(code)

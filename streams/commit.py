@@ -30,13 +30,14 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Protocol
 
 from aiokafka.errors import MessageSizeTooLargeError
 
-from pac_grants.ledger import Ledger
+from pac_grants.ledger import BatchLocks, Ledger
 from pac_grants.observer import Observer
 from streams import deadletters
-from streams.handlers import BatchHandler
 from streams.isolation import Failure, bisect, conflict, isolatable, kind_of, merge
 from streams.messages import BatchOutcome, Message
 from streams.sidecar import Sidecar
@@ -45,10 +46,22 @@ log = logging.getLogger("pac_grants.worker")
 EXIT_BUG = 70  # EX_SOFTWARE
 
 
+class Handler(Protocol):
+    """What the committer needs of a handler: ``BatchHandler`` or its remote proxy."""
+
+    prefix: str
+    ledger: Ledger
+    clock: Callable[[], datetime]
+
+    def handle(self, messages: Sequence[Message], alone: bool = False) -> BatchOutcome: ...
+
+    def locks(self, messages: Sequence[Message], alone: bool = False) -> BatchLocks: ...
+
+
 class Committer:
     """Runs a batch until its database transaction commits (or the worker stops)."""
 
-    def __init__(self, handler: BatchHandler, first_delay: float = 0.5,
+    def __init__(self, handler: Handler, first_delay: float = 0.5,
                  max_delay: float = 30.0, observer: Observer | None = None) -> None:
         self.handler = handler
         self.first_delay = first_delay

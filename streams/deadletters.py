@@ -25,6 +25,7 @@ from models.codes import DeadLetterCode
 from models.decode import Rejection
 from pac_grants.errors import first_line
 from pac_grants.ledger import BatchLocks, Ledger, UnitOfWork
+from streams.isolation import RemoteFailure
 from streams.messages import BatchOutcome, Message
 
 #: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
@@ -85,6 +86,8 @@ def refusal(exc: BaseException) -> Rejection:
     A database error's first line is the driver's own message (``exc.orig``): SQLAlchemy's
     text adds the SQL statement and its parameters (other messages' data) on later lines.
     """
+    if isinstance(exc, RemoteFailure):  # judged in the handler's process already
+        return Rejection(DeadLetterCode.STORAGE_REJECTED, exc.line)
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     return Rejection(DeadLetterCode.STORAGE_REJECTED,
                      f"{type(exc).__name__}: {first_line(cause)}")

@@ -63,8 +63,7 @@ def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Ou
     """Upsert by code; a change touches every cycle whose inputs count (an approved cycle
     keeps the data of its approval: docs/events.md "Frozen reference data")."""
     digest = content_digest(event)
-    known = ctx.cache.stored_commune(event.code)
-    if known is not None and known.digest == digest:
+    if ctx.cache.commune_digest(event.code) == digest:
         return Verdict.DUPLICATE
     commune = event.to_domain()
     ctx.cache.put_commune(StoredCommune(event.code, event.event_id, raw.decode("utf-8"), digest),

@@ -46,6 +46,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def batch_locks(prefix: str, messages: Sequence[Message], alone: bool = False) -> BatchLocks:
+    """The batch's partitions; the state shared if every message is of a shared topic
+    (unless ``alone``: a batch run again after a conflict)."""
+    shared = not alone and bool(messages) and all(
+        logical_name(prefix, m.topic) in SHARED for m in messages)
+    return BatchLocks(tuple(sorted({(m.topic, m.partition) for m in messages})), shared)
+
+
 class _Laps:
     """Adds the time since the previous lap to ``stages[name]`` (operations.md
     ``pac_processing_seconds{stage}``); the stages of a batch are sequential."""
@@ -80,11 +88,7 @@ class BatchHandler:
         self.shelf = Shelf()
 
     def locks(self, messages: Sequence[Message], alone: bool = False) -> BatchLocks:
-        """The batch's partitions; the state shared if every message is of a shared
-        topic (unless ``alone``: a batch run again after a conflict)."""
-        shared = not alone and bool(messages) and all(
-            logical_name(self.prefix, m.topic) in SHARED for m in messages)
-        return BatchLocks(tuple(sorted({(m.topic, m.partition) for m in messages})), shared)
+        return batch_locks(self.prefix, messages, alone)
 
     def handle(self, messages: Sequence[Message], alone: bool = False) -> BatchOutcome:
         """Apply the batch in one transaction and commit it (``alone``: holding the

@@ -49,7 +49,22 @@ class Failure(Enum):
     REFUSED = "refused"  # this batch's data: find the message and set it aside
 
 
+class RemoteFailure(Exception):
+    """A batch's failure in the handler's process (streams/remote.py), as the committer
+    judges it: its kind, whether it met another worker's batch, and its one line (the
+    ``storage_rejected`` message). Database exceptions do not cross processes whole."""
+
+    def __init__(self, failure: Failure, conflict: bool, line: str) -> None:
+        super().__init__(line)
+        self.failure, self.conflict, self.line = failure, conflict, line
+
+    def __reduce__(self) -> tuple[type[RemoteFailure], tuple[Failure, bool, str]]:
+        return RemoteFailure, (self.failure, self.conflict, self.line)
+
+
 def kind_of(exc: BaseException) -> Failure:
+    if isinstance(exc, RemoteFailure):
+        return exc.failure
     if isinstance(exc, OperationalError | DatabaseUnavailable):
         return Failure.TRANSIENT
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -62,6 +77,8 @@ def kind_of(exc: BaseException) -> Failure:
 def conflict(exc: BaseException) -> bool:
     """A batch run beside others that must run alone: it posts, or it inserted a key
     that another transaction inserted too (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
+    if isinstance(exc, RemoteFailure):
+        return exc.conflict
     if isinstance(exc, ExclusiveNeeded):
         return True
     if not isinstance(exc, IntegrityError):

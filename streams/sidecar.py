@@ -33,6 +33,7 @@ from streams.isolation import Failure, kind_of
 from streams.messages import BatchOutcome
 from streams.provisional import publish_provisional
 from streams.registry import Registry
+from streams.remote import shareable
 
 log = logging.getLogger("pac_grants.worker")
 
@@ -62,6 +63,10 @@ def _start(url: str, topic: str, parent: int) -> None:
                      name="pac-parent-watch").start()
 
 
+def _ready() -> bool:
+    return True
+
+
 def _orphaned(parent: int) -> None:
     """End with the worker, even if it was killed (SIGKILL leaves children running)."""
     while os.getppid() == parent:
@@ -85,12 +90,6 @@ def _failed(exc: Exception) -> Round:
     return Round(None, f"{type(exc).__name__}: {exc}".splitlines()[0], transient)
 
 
-def shareable(ledger: Ledger) -> bool:
-    """Whether another process can open the same database (not an in-memory SQLite)."""
-    url = ledger.engine.url
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
-
-
 class Sidecar:
     """Runs provisional rounds: in the child process if it can, else ``in_process``."""
 
@@ -102,8 +101,10 @@ class Sidecar:
         self.executor = self._executor() if self.child else None
 
     def _executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
             "spawn"), initializer=_start, initargs=(self.url, self.topic, os.getpid()))
+        pool.submit(_ready)  # start it now, not at the first round
+        return pool
 
     def run(self, numbers: set[int]) -> Round:
         """One round, waited for (call it from a thread: it blocks)."""

@@ -64,7 +64,7 @@ def test_a_batch_that_rolls_back_leaves_nothing_in_the_registry() -> None:
     assert outcome.rejected == []
     with feed.ledger.reader() as reader:
         assert [row.status for row in reader.state.held()] == ["held"]  # B is unknown
-        assert set(feed.handler.registry.current(reader.state).stored) == {A}
+        assert set(feed.handler.registry.current(reader.state).digests) == {A}
 
 
 def test_versions_grow_with_each_write_and_old_rows_load(tmp_path: Path) -> None:
