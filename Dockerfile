@@ -1,4 +1,4 @@
-# The pac-grants worker image (operations.md, "Compose file"; issue 5).
+# The pac-grants worker image (docs/operations.md s1, the compose stack; issue 5).
 # Build:  docker build -t pac-grants .      Run: docker run pac-grants worker
 # Stage 1 builds wheels for the package and every dependency (a compiler is there in
 # case a dependency has no wheel for this platform); stage 2 installs them offline into

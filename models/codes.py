@@ -33,7 +33,7 @@ class DeadLetterCode(StrEnum):
     CYCLE_NOT_OPEN = "cycle_not_open"
     CYCLE_NOT_CLOSED = "cycle_not_closed"
     EXCEEDS_OUTSTANDING = "exceeds_outstanding"
-    # the approval lifecycle (docs/events.md "Lifecycle")
+    # the approval lifecycle (docs/events.md s4, s6)
     CYCLE_CLOSED = "cycle_closed"
     CYCLE_NOT_NOTIFIED = "cycle_not_notified"
     COMPLAINT_LATE = "complaint_late"
@@ -77,7 +77,7 @@ class AccountType(StrEnum):
 
 
 class CycleState(StrEnum):
-    """Where a cycle is in its life (docs/events.md "Cycle states")."""
+    """Where a cycle is in its life (docs/events.md s4)."""
 
     OPEN = "open"
     NOTIFIED = "notified"
@@ -107,3 +107,20 @@ class OrderStatus(StrEnum):
     PAID = "paid"
     CANCELLED = "cancelled"
     OVERDUE = "overdue"
+
+
+class Aging(StrEnum):
+    """How long an order's unpaid rest is overdue, as of a date (docs/cli.md "orders")."""
+
+    NOT_DUE = "not_due"
+    DAYS_0_30 = "0-30"
+    DAYS_31_90 = "31-90"
+    OVER_90 = "over_90"
+
+    @classmethod
+    def of(cls, days_overdue: int) -> Aging:
+        if days_overdue <= 0:
+            return cls.NOT_DUE
+        if days_overdue <= 30:
+            return cls.DAYS_0_30
+        return cls.DAYS_31_90 if days_overdue <= 90 else cls.OVER_90

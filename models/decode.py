@@ -1,4 +1,4 @@
-"""Raw Kafka bytes to a valid event or a rejection with its dead-letter code (events.md).
+"""Raw Kafka bytes to a valid event or a rejection with its dead-letter code (docs/events.md s9).
 
 Every code that can be decided from one message alone is decided here, in this order:
 size, UTF-8 and JSON, envelope (event type, schema version), the event's schema, and
@@ -53,7 +53,8 @@ def decode(raw: bytes | None, topic: str, ruleset_for: RulesetFor = packaged_rul
 
 def decode_strict(raw: bytes | None, topic: str, ruleset_for: RulesetFor = packaged_ruleset
                   ) -> InputEvent | Rejection:
-    """The reference decoder: every check in events.md's order, the first failure named."""
+    """The reference decoder: every check in the order of docs/events.md s10 (step 1), the
+    first failure named."""
     try:
         data, unusual_numbers = read_json(raw)
         event = _validate(data, topic)
@@ -87,7 +88,7 @@ _ABSENT = object()
 
 
 def _check_version(version: object) -> None:
-    """Only the JSON integer 1 (events.md): ``true`` or ``"1"`` is not a version number."""
+    """Only the JSON integer 1 (docs/events.md s2): ``true`` or ``"1"`` is not a version number."""
     if version is _ABSENT:
         raise reject("schema_violation", "field 'schema_version' is required", "schema_version")
     if isinstance(version, bool) or not isinstance(version, int | Decimal):

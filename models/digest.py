@@ -1,7 +1,7 @@
 """The content digest of an event: SHA-256 of its canonical JSON without the envelope.
 
 It tells a resend (the same content again: no effect) from a conflicting revision, and
-a changed commune from a repeated one (events.md). Its canonical JSON has keys sorted,
+a changed commune from a repeated one (docs/events.md s11). Its canonical JSON has keys sorted,
 no whitespace, ASCII escapes, and every JSON number written as a JSON string of its
 text (``0.70`` stays ``"0.70"``), so the digest never depends on how numbers parse.
 

@@ -31,7 +31,7 @@ from pac_grants.rules.types import Assessment, Commune
 
 
 class Event(BaseModel):
-    """The common envelope (events.md)."""
+    """The common envelope (docs/events.md s2)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -80,7 +80,7 @@ class PoolAdjusted(Event):
 
 
 class CycleClosed(Event):
-    """The approval: the allocation becomes final (docs/events.md "Lifecycle").
+    """The approval: the allocation becomes final (docs/events.md s4.4).
 
     ``closed_on`` may be absent (compatibility with the first version of this event): it
     is then the date of ``occurred_at`` in its own offset. ``inputs_digest``: the digest

@@ -1,4 +1,4 @@
-"""The field types of the events (docs/events.md "Common rules"), with their checks.
+"""The field types of the events (docs/events.md s2), with their checks.
 
 Numbers arrive as exact decimals of their JSON text (``models.decode`` parses with
 ``parse_float=Decimal``), so 0.7 is 7/10 here too. Validators raise ``invalid_value`` /

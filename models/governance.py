@@ -1,4 +1,4 @@
-"""The events of a cycle's governance (docs/events.md "Lifecycle"): notification,
+"""The events of a cycle's governance (docs/events.md s4, s6): notification,
 complaints, approval, reopening.
 
 ``ResultsNotified`` and ``CycleReopened`` travel on ``pac.cycles.v1`` beside

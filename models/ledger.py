@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 tables of the ledger (ledger.md) and its reference tables.
+"""SQLAlchemy 2 tables of the ledger (docs/ledger.md s8.1) and its reference tables.
 
 Ledger tables (append-only, hash-chained; on PostgreSQL triggers refuse UPDATE, DELETE
 and TRUNCATE, migration ``0001_ledger``):

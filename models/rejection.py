@@ -1,4 +1,4 @@
-"""What a refused message becomes: a dead-letter code of events.md, a sentence, the fields."""
+"""What a refused message becomes: a dead-letter code of docs/events.md s9, a sentence, fields."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pac_grants.rules.scoring import show
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a message is dead-lettered: a code of events.md, a sentence, the fields."""
+    """Why a message is dead-lettered: a code of docs/events.md s9, a sentence, the fields."""
 
     code: str
     message: str

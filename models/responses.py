@@ -45,7 +45,7 @@ class Response(BaseModel):
 
 
 class WindowSummary(Response):
-    """docs/ledger.md s7 "summary", per window (centimes; text in JSON)."""
+    """docs/ledger.md s7 (summary), per window (centimes; text in JSON)."""
 
     window: str
     pool: Money  # funded + carried in from the cycle before
@@ -57,12 +57,13 @@ class WindowSummary(Response):
     outstanding: Money = 0  # payable + ordered
     to_recover: Money = 0
     carried_over: Money = 0  # to the next cycle
+    paid_by_offset: Money = 0  # of paid: older debts offset from these grants
 
 
 class CycleSummary(Response):
     cycle: int
     status: str  # "closed" once the cycle has an allocation transaction, else "open"
-    state: CycleState  # docs/events.md "Cycle states"
+    state: CycleState  # docs/events.md s4
     closed_on: date | None = None  # the last approval's
     decision_ref: str | None = None
     windows: list[WindowSummary]
@@ -84,6 +85,7 @@ class CommuneBalance(Response):
     name_ar: str | None = None
     ordered: Money = 0
     to_recover: Money = 0  # minus the receivable
+    paid_by_offset: Money = 0  # of paid: an older debt offset from this grant, not cash
 
 
 class Balances(Response):
@@ -94,7 +96,8 @@ class Balances(Response):
 class RunningBalance(Response):
     allocated: Money
     paid: Money
-    outstanding: Money
+    outstanding: Money  # payable + ordered
+    to_recover: Money = 0  # minus the receivable
 
 
 class StatementEntry(Response):
@@ -109,6 +112,7 @@ class StatementEntry(Response):
     paid: Money
     outstanding: Money
     balance: RunningBalance
+    to_recover: Money = 0
 
 
 class CommuneRef(Response):

@@ -1,4 +1,4 @@
-"""Allocation results as the JSON of interfaces.md (``pac-grants allocate``) and of
+"""Allocation results as the JSON of docs/cli.md s2 (``pac-grants allocate``) and of
 ``pac.allocations.v1``. Amounts are integers in MAD; communes sorted by code."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def window_json(window: WindowResult) -> dict[str, Any]:
 
 
 def cycle_json(result: CycleResult) -> dict[str, Any]:
-    """Exactly the shape of interfaces.md ``pac-grants allocate --format json``."""
+    """Exactly the shape of ``pac-grants allocate --format json`` (docs/cli.md s2)."""
     ruleset = result.ruleset
     return {
         "cycle": result.cycle,
@@ -42,7 +42,7 @@ def cycle_json(result: CycleResult) -> dict[str, Any]:
 
 def published_json(result: CycleResult, status: str) -> dict[str, Any]:
     """The record of ``pac.allocations.v1``: the allocate shape plus status, inputs digest
-    and the assessments held until their commune is registered (events.md Outputs)."""
+    and the assessments held until their commune is registered (docs/events.md s8.1)."""
     return cycle_json(result) | {
         "status": status,
         "inputs_digest": result.inputs_digest,

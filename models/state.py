@@ -1,10 +1,10 @@
 """Tables of the pipeline's input state (docs/pipeline.md "State in the database").
 
 Why in the database and not in Faust tables: Tansu cannot restore a table from its
-changelog reliably (operations.md), and a state shared through the ledger's database lets
+changelog reliably (docs/operations.md s1), and a state shared through the ledger's database lets
 any worker recompute a whole cycle whatever partitions it owns. These rows are written in
 the same database transaction as the ledger postings and dead letters of a batch; Kafka
-offsets are committed after that transaction (ledger.md "Guarantees").
+offsets are committed after that transaction (docs/ledger.md "Guarantees").
 
 Unlike the ledger, these tables are mutable working state (latest commune, cycle status,
 assessment status); the ledger stays the append-only record. Migration:
@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-#: Latest ``CommuneRegistered`` per code (events.md: upsert, the latest one counts).
+#: Latest ``CommuneRegistered`` per code (docs/events.md s3.1: upsert, the latest one counts).
 communes = Table(
     "pipeline_communes", metadata,
     Column("code", String(32), primary_key=True),
@@ -44,7 +44,7 @@ communes = Table(
 )
 
 #: One row per opened cycle: its ruleset (the content, stored at opening and used for
-#: good), pools (JSON ``{window: MAD}``), and its life (docs/events.md "Cycle states"):
+#: good), pools (JSON ``{window: MAD}``), and its life (docs/events.md s4):
 #: ``state``, the number of approvals so far, and the dates and decisions of each step.
 cycles = Table(
     "pipeline_cycles", metadata,
@@ -121,7 +121,7 @@ complaints = Table(
     Column("decision_digest", String(64)),
 )
 
-#: The commune data an approval used, per cycle (docs/events.md "Frozen reference data"):
+#: The commune data an approval used, per cycle (docs/events.md s3.1):
 #: the payload of the commune's ``CommuneRegistered`` then, and its window.
 frozen_communes = Table(
     "pipeline_frozen_communes", metadata,
@@ -135,7 +135,7 @@ frozen_communes = Table(
 
 #: Every accepted revision of an assessment. ``status``: ``held`` (its commune or cycle
 #: is not known yet), ``counted`` (valid for its window), ``rejected`` (dead-lettered
-#: when its window became known). The highest counted revision counts (events.md).
+#: when its window became known). The highest counted revision counts (docs/events.md s5.1).
 assessments = Table(
     "pipeline_assessments", metadata,
     Column("cycle", Integer, primary_key=True),
@@ -151,7 +151,7 @@ assessments = Table(
     Index("ix_pipeline_assessments_status", "status"),  # 0002: the held ones are few
 )
 
-#: events.md: the same ``payment_ref`` again has no second effect.
+#: docs/events.md s7.1: the same ``payment_ref`` again has no second effect.
 disbursements = Table(
     "pipeline_disbursements", metadata,
     Column("payment_ref", String(200), primary_key=True),
@@ -161,7 +161,7 @@ disbursements = Table(
     Column("event_id", String(36), nullable=False),
 )
 
-#: events.md: the same ``event_id`` seen again is a redelivery and has no second effect.
+#: docs/events.md s11: the same ``event_id`` seen again is a redelivery and has no second effect.
 processed_events = Table(
     "pipeline_processed_events", metadata,
     Column("event_id", String(36), primary_key=True),
@@ -171,7 +171,7 @@ processed_events = Table(
 #: The last offset of each input partition whose effects are committed (tracking
 #: record): a redelivered message at or below it is skipped, so even a malformed message
 #: (no event id) is dead-lettered once. Also the demo's progress measure, since Tansu
-#: reports end offsets short (operations.md).
+#: reports end offsets short (docs/operations.md s1).
 offsets = Table(
     "pipeline_offsets", metadata,
     Column("topic", String(255), primary_key=True),

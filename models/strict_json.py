@@ -1,4 +1,4 @@
-"""Exact, strict JSON of one message (events.md): the reference reader and its limits.
+"""Exact, strict JSON of one message (docs/events.md s2): the reference reader and its limits.
 
 Floats are the exact decimals of their text (0.7 is 7/10), NaN and Infinity are refused,
 so are duplicate keys, strings over 200 characters or holding a control character, and
@@ -85,7 +85,7 @@ def _too_deep() -> Rejected:
 
 
 def _check_strings(value: object, path: str, depth: int = 0) -> None:
-    """Bound every string (events.md: 200 characters) and the nesting depth."""
+    """Bound every string (docs/events.md s2: 200 characters) and the nesting depth."""
     if depth > MAX_DEPTH:
         raise _too_deep()
     if isinstance(value, str):

@@ -1,14 +1,14 @@
 """The worker's self-checks (consumer lag, ledger verification) and its money gauges at
 start.
 
-operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
+docs/operations.md "Metrics": ``pac_consumer_lag_messages{topic,partition}`` and
 ``pac_ledger_verify_ok`` feed two alerts (lag high, ledger verification failed), so
 the worker measures them itself instead of leaving them to an outside exporter.
 
 * Lag is the high watermark minus the group's committed offset (what
   ``kafka-consumer-groups`` calls lag): the fetch position runs ahead of what the
   ledger holds by Faust's read-ahead buffers, so it would hide a stalled database.
-* Verification (ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
+* Verification (docs/ledger.md "Guarantees": chain, hashes, balances) reads the whole ledger,
   so it runs in a thread, once at start and then every ``PAC_LEDGER_VERIFY_INTERVAL``
   seconds, and the event loop keeps consuming meanwhile.
 * The money gauges (``pac_pool_mad`` and its siblings) are set by each allocation the
@@ -16,6 +16,9 @@ the worker measures them itself instead of leaving them to an outside exporter.
   touched a cycle. So they are restored from the ledger (``Ledger.summary()``) before
   the first batch: a closed cycle's four gauges, an open cycle's pool (its provisional
   split is not in the ledger; its next computation sets it).
+* The treasury gauges (``pac_ordered_mad``, ``pac_paid_mad``, ``pac_overdue_mad``,
+  ``pac_to_recover_mad`` per cycle) are read from the ledger every 30 s, in a thread:
+  an order becomes overdue when a day passes, with no event to say so.
 
 The functions take plain objects so unit tests drive them with fakes; :func:`install`
 wires them to a Faust app.
@@ -25,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from fractions import Fraction
 from typing import Any, Protocol
 
+from models.codes import OrderStatus
 from pac_grants import money
 from pac_grants.errors import first_line
 from pac_grants.ledger import Ledger
@@ -37,6 +42,8 @@ log = logging.getLogger("pac_grants.health")
 
 #: Seconds between two lag measurements.
 LAG_INTERVAL = 5.0
+#: Seconds between two refreshes of the treasury gauges (overdue moves with the date).
+TREASURY_INTERVAL = 30.0
 
 
 class Consumer(Protocol):
@@ -116,6 +123,27 @@ def restore_money(ledger: Ledger, observer: Observer) -> int:
     return restored
 
 
+def report_treasury(ledger: Ledger, observer: Observer, today: date | None = None) -> int:
+    """Set each cycle's ordered, paid, overdue and to-recover gauges from the ledger (as
+    of ``today``: overdue moves with the calendar, not only with events); return the
+    number of cycles reported, 0 if the ledger could not be read."""
+    try:
+        cycles = ledger.summary()
+        overdue: dict[int, int] = {}
+        for order in ledger.orders(as_of=today).orders:
+            if order.status == OrderStatus.OVERDUE:
+                overdue[order.cycle] = overdue.get(order.cycle, 0) + order.unpaid
+    except Exception as exc:  # the database is unreachable or refuses
+        log.warning("treasury gauges not refreshed: %s", first_line(exc))
+        return 0
+    for cycle in cycles:
+        w = cycle.windows
+        observer.treasury(cycle.cycle, _mad(sum(x.ordered for x in w)),
+                          _mad(sum(x.paid for x in w)), _mad(overdue.get(cycle.cycle, 0)),
+                          _mad(sum(x.to_recover for x in w)))
+    return len(cycles)
+
+
 def _mad(centimes: int) -> Fraction:
     """The ledger's centimes as the MAD the gauges hold (exact until the float)."""
     return Fraction(centimes, money.CENTIMES)
@@ -126,6 +154,7 @@ def install(app: Any, ledger: Ledger, observer: Observer, verify_interval: float
     (at start, then periodically) on a Faust app."""
     restored = restore_money(ledger, observer)
     log.info("money gauges restored from the ledger for %d windows", restored)
+    report_treasury(ledger, observer)
 
     async def verify() -> None:
         await asyncio.get_running_loop().run_in_executor(None, verify_ledger, ledger, observer)
@@ -141,3 +170,8 @@ def install(app: Any, ledger: Ledger, observer: Observer, verify_interval: float
     @app.timer(verify_interval)
     async def verify_periodically() -> None:
         await verify()
+
+    @app.timer(TREASURY_INTERVAL)
+    async def treasury() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, report_treasury, ledger,
+                                                         observer)

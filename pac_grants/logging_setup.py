@@ -1,9 +1,9 @@
 """Logging of the worker and the commands: plain text or JSON lines, secrets redacted.
 
-Why (operations.md; issue 5): an operator must find the message behind a processing
+Why (docs/operations.md s4; issue 5): an operator must find the message behind a processing
 error, so every record that carries ``extra={"topic": ..., "partition": ..., "offset":
 ..., "event_id": ...}`` shows those fields, in text and in JSON; and secrets never reach
-a log line (interfaces.md "Settings": "Secrets never appear in logs or errors"), so one
+a log line (docs/cli.md s6: "Secrets never appear in logs or errors"), so one
 filter on the handler redacts the values of every ``SecretStr`` setting, ``key=value``
 pairs whose key looks secret (``password=``, ``sasl_plain_password=``, ``token=``) and
 the password of any ``scheme://user:password@host`` URL.

@@ -1,4 +1,4 @@
-"""Every Prometheus metric of pac-grants, declared once (operations.md, "Metrics").
+"""Every Prometheus metric of pac-grants, declared once (docs/operations.md, "Metrics").
 
 Why one module: names, labels and buckets are a contract with ``monitoring/alerts.yml``
 and the Grafana dashboard, so they live in one place that tests check against the
@@ -6,7 +6,7 @@ spec. Why an injectable registry (faust's ``sensors/prometheus.py`` ``create(reg
 idea): tests build a fresh :class:`CollectorRegistry` and read series back; nothing is
 registered at import time.
 
-Conventions (operations.md): prefix ``pac_``, base units (seconds, MAD, messages),
+Conventions (docs/operations.md s2): prefix ``pac_``, base units (seconds, MAD, messages),
 counters end in ``_total`` (prometheus-client appends it), labels of low cardinality
 (topic, code, stage, kind, cycle, window, partition; never a commune code).
 
@@ -52,7 +52,7 @@ def package_version() -> str:
 
 @dataclass(frozen=True)
 class Metrics:
-    """All metrics of operations.md, bound to one registry."""
+    """All metrics of docs/operations.md s2, bound to one registry."""
 
     registry: CollectorRegistry
     events_consumed: Counter
@@ -73,6 +73,10 @@ class Metrics:
     ledger_verify_ok: Gauge
     cycle_state: Gauge
     complaints_open: Gauge
+    ordered_mad: Gauge
+    paid_mad: Gauge
+    overdue_mad: Gauge
+    to_recover_mad: Gauge
     batch_failures: Counter
     batch_stuck: Gauge
 
@@ -189,6 +193,19 @@ def _gauges(reg: CollectorRegistry) -> dict[str, Gauge]:
         "complaints_open": gauge(
             "pac_complaints_open", "Complaints of a cycle not decided yet.", ("cycle",)
         ),
+        # the treasury's position per cycle (docs/ledger.md s4), refreshed from the ledger
+        "ordered_mad": gauge(
+            "pac_ordered_mad", "Ordered and not paid yet, per cycle, MAD.", ("cycle",)
+        ),
+        "paid_mad": gauge("pac_paid_mad", "Paid (net of recoveries), per cycle, MAD.",
+                          ("cycle",)),
+        "overdue_mad": gauge(
+            "pac_overdue_mad", "Unpaid rest of the orders past their due date, per cycle, "
+            "MAD.", ("cycle",)
+        ),
+        "to_recover_mad": gauge(
+            "pac_to_recover_mad", "What communes owe back on a cycle, MAD.", ("cycle",)
+        ),
         "batch_stuck": gauge(
             "pac_batch_stuck", "1 while a batch of the topic is refused by the database and "
             "retried (a cycle event or payment is never set aside), else 0.", ("topic",)
@@ -201,7 +218,7 @@ def serve(
 ) -> tuple[WSGIServer, threading.Thread]:
     """Serve ``/metrics`` of ``metrics.registry`` in a daemon thread.
 
-    Loopback by default (operations.md: services on loopback); the compose stack passes
+    Loopback by default (docs/operations.md s1: services on loopback); the compose stack passes
     ``0.0.0.0`` inside its private network. ``port=0`` picks a free port: read it from
     the returned server's ``server_port``. Returns ``(server, thread)``; call
     ``server.shutdown()`` to stop.

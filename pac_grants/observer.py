@@ -1,6 +1,6 @@
 """The thin observer through which the pipeline reports what happened.
 
-Why a separate object (style idea 10, operations.md "Metrics"): the rules stay pure and
+Why a separate object (docs/operations.md "Metrics"): the rules stay pure and
 never see prometheus-client; the pipeline calls one method per fact ("an event was
 decoded", "the ledger committed"), and only this class knows which series move. Tests
 give it a :class:`~pac_grants.metrics.Metrics` on a fresh registry and a fixed clock.
@@ -34,11 +34,12 @@ class Observer:
         self.metrics.events_consumed.labels(topic=topic).inc(n)
 
     def rejected(self, topic: str, code: str) -> None:
-        """A message went to the dead-letter topic with an events.md error ``code``."""
+        """A message went to the dead-letter topic with an error ``code`` of docs/events.md s9."""
         self.metrics.events_rejected.labels(topic=topic, code=code).inc()
 
     def duplicate(self, topic: str, n: int = 1) -> None:
-        """``n`` redelivered events found their idempotency key already written (ledger.md)."""
+        """``n`` redelivered events found their idempotency key already written
+        (docs/ledger.md s8.2)."""
         self.metrics.events_duplicate.labels(topic=topic).inc(n)
 
     @contextmanager
@@ -82,7 +83,7 @@ class Observer:
         eligible: int,
         seconds: float,
     ) -> None:
-        """A window's allocation was (re)computed; amounts in MAD (rules.md s4)."""
+        """A window's allocation was (re)computed; amounts in MAD (docs/rules.md s4)."""
         self.money(cycle, window, pool, allocated, unallocated, eligible)
         self.metrics.allocation_seconds.observe(seconds)
 
@@ -112,11 +113,20 @@ class Observer:
         )
 
     def cycle_life(self, cycle: int | str, state: str, complaints_open: int) -> None:
-        """A cycle's state and its complaints not decided (docs/events.md "Lifecycle")."""
+        """A cycle's state and its complaints not decided (docs/events.md s4)."""
         for known in CycleState:
             self.metrics.cycle_state.labels(cycle=str(cycle), state=known).set(
                 1 if known == state else 0)
         self.metrics.complaints_open.labels(cycle=str(cycle)).set(complaints_open)
+
+    def treasury(self, cycle: int | str, ordered: Amount, paid: Amount, overdue: Amount,
+                 to_recover: Amount) -> None:
+        """A cycle's treasury position (MAD): ordered, paid, overdue, to recover."""
+        labels = {"cycle": str(cycle)}
+        for gauge, amount in ((self.metrics.ordered_mad, ordered), (self.metrics.paid_mad, paid),
+                              (self.metrics.overdue_mad, overdue),
+                              (self.metrics.to_recover_mad, to_recover)):
+            gauge.labels(**labels).set(float(amount))
 
     def batch_failed(self, topic: str) -> None:
         """The database refused a batch of ``topic`` (not a lost connection)."""
@@ -128,5 +138,5 @@ class Observer:
         self.metrics.batch_stuck.labels(topic=topic).set(1 if stuck else 0)
 
     def verified(self, ok: bool) -> None:
-        """Result of the last ledger verification (ledger.md "Guarantees")."""
+        """Result of the last ledger verification (docs/ledger.md "Guarantees")."""
         self.metrics.ledger_verify_ok.set(1 if ok else 0)

@@ -1,7 +1,7 @@
 """Offline inputs of ``allocate`` and ``explain``: a communes CSV and a JSONL of assessments.
 
 Every problem is an :class:`InputError` naming the file, the line and the reason, so the
-command can exit 2 with one clear sentence (interfaces.md).
+command can exit 2 with one clear sentence (docs/cli.md s2, s5).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def ruleset_of(row: CycleRow) -> Ruleset:
 def registry(stored: Stored, row: CycleRow, last_approval: bool = False
              ) -> list[StoredCommune]:
     """The commune data that counts for the cycle: frozen at its last approval while it is
-    approved (docs/events.md "Frozen reference data"), else the latest registered.
+    approved (docs/events.md s3.1), else the latest registered.
     ``last_approval``: the frozen data also while the cycle is reopened (simulations)."""
     if row.approved or (last_approval and row.approvals):
         frozen = stored.state.frozen_communes(row.cycle)

@@ -1,6 +1,6 @@
 """Settings of pac-grants, read once from the environment (and an optional ``.env``).
 
-interfaces.md "Settings": every value is validated at start with a clear one-line
+docs/cli.md "Settings": every value is validated at start with a clear one-line
 error, and secrets (``PAC_API_TOKEN``, ``PAC_KAFKA_SASL_PASSWORD``) are ``SecretStr`` so
 that they never appear in logs or errors. The object is frozen: code that needs a
 different value builds its own ``Settings(...)`` (tests) instead of mutating a global.
@@ -24,7 +24,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """The environment of a pac-grants process (interfaces.md "Settings")."""
+    """The environment of a pac-grants process (docs/cli.md "Settings")."""
 
     model_config = SettingsConfigDict(
         env_prefix="PAC_", env_file=".env", env_file_encoding="utf-8", frozen=True,
@@ -108,5 +108,5 @@ def describe(exc: ValidationError) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once (quix-streams style, style/examples.md item 11)."""
+    """The process's settings, read once (quix-streams style)."""
     return load_settings()

@@ -1,4 +1,4 @@
-"""Dead-letter records (events.md "Outputs", ``pac.dead-letters.v1``).
+"""Dead-letter records (docs/events.md s8.2, ``pac.dead-letters.v1``).
 
 One record per rejected message, keyed by the source key, carrying the raw value as
 text (or base64 with ``"encoding": "base64"`` when it is not UTF-8) and the error. It is
@@ -29,7 +29,7 @@ from streams.isolation import RemoteFailure
 from streams.messages import BatchOutcome, Message
 
 #: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
-#: limit (events.md) is refused for its size, and replaying it is pointless; the whole of
+#: limit (docs/events.md s2) is refused for its size, and replaying it is pointless; the whole of
 #: a 1 MiB message would not even fit in a record of the dead-letter topic.
 MAX_RAW = 64 * 1024
 

@@ -33,7 +33,7 @@ from streams.refusals import Outcome, Verdict, cycle_closed, refuse, unknown_cyc
 
 
 def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
-    """Dispatch on the event type (docs/events.md "Input events")."""
+    """Dispatch on the event type (docs/events.md s3-7)."""
     match event:
         case CommuneRegistered():
             return apply_commune(ctx, event, raw)
@@ -61,7 +61,7 @@ def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
 
 def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Outcome:
     """Upsert by code; a change touches every cycle whose inputs count (an approved cycle
-    keeps the data of its approval: docs/events.md "Frozen reference data")."""
+    keeps the data of its approval: docs/events.md s3.1)."""
     digest = content_digest(event)
     if ctx.cache.commune_digest(event.code) == digest:
         return Verdict.DUPLICATE

@@ -1,4 +1,4 @@
-"""A cycle's governance: notification, approval, reopening (docs/events.md "Lifecycle").
+"""A cycle's governance: notification, approval, reopening (docs/events.md s4).
 
     open --ResultsNotified--> notified --CycleClosed--> approved --CycleReopened--> reopened
       \\------------------ CycleClosed (no notification) ---------^      (and round again)
@@ -79,11 +79,9 @@ def apply_closed(ctx: BatchContext, event: CycleClosed) -> Outcome:
         return refuse(DeadLetterCode.CYCLE_NOT_OPEN, f"cycle {event.cycle} is already "
                       f"approved (on {cycle.closed_on}); a CycleReopened must come first",
                       "cycle", event.cycle)
-    refused = _previous_open(ctx, cycle)
-    if refused is not None:
-        return refused
     complaints = ctx.uow.state.complaints(event.cycle)
-    refused = _dates(cycle, event, complaints) or _complaints(ctx, event.cycle, complaints)
+    refused = (_dates(cycle, event, complaints) or _complaints(ctx, event.cycle, complaints)
+               or _previous_open(ctx, cycle))  # docs/events.md s10: steps 6, 7
     if refused is not None:
         return refused
     assessments.release_pending(ctx)

@@ -1,4 +1,4 @@
-"""Reporting a committed batch to the observer (operations.md "Metrics").
+"""Reporting a committed batch to the observer (docs/operations.md "Metrics").
 
 Called from the agents' layer after the database commit, never from the rules.
 """

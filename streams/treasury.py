@@ -90,13 +90,19 @@ class _Approval:
         self.post(f"adjustment:{self.number}:{code}:{self.approval}",
                   TransactionKind.ADJUSTMENT, window, [*pools, *commune],
                   f"re-approval {self.approval}: the grant of {code} changes by "
-                  f"{money.text(d)} MAD", {"approval": self.approval, "change": d})
+                  f"{money.text(d)} MAD", {"approval": self.approval, "change": d,
+                                           "eligible_by_window": self.eligible()})
         ordered = sum(p.amount for p in commune if p.account.startswith("payable:"))
         if d > 0 and ordered > 0 and self.cycle.orders:
-            count = sum(1 for o in self.ctx.uow.state.orders(self.number, code)
-                        if o.tranche.startswith("A"))
             self.order(code, ordered, (Tranche(Fraction(1), INCREASE_DUE_DAYS),),
-                       f"A{count + 1}", numbered=False)
+                       f"A{self.increases(code)}", numbered=False)
+
+    def increases(self, code: str) -> int:
+        """The number of the increase just posted: every adjustment of the commune's grant
+        in this cycle that left money to order counts, also one whose order was all offset
+        and so never issued (its number is kept: docs/events.md s8.3)."""
+        entries = self.ctx.uow.postings.statement(code, self.number).entries
+        return sum(1 for e in entries if e.kind == TransactionKind.ADJUSTMENT and e.outstanding > 0)
 
     def increase(self, code: str, d: int) -> list[Posting]:
         owed = -self.balance(AccountType.RECEIVABLE, code)
@@ -158,6 +164,10 @@ class _Approval:
         order_events.issued(self.ctx, row)
 
     # -- helpers --------------------------------------------------------------------------
+    def eligible(self) -> dict[str, int]:
+        """window -> eligible communes at this approval (the summary's count)."""
+        return {w.window.id: w.eligible_count for w in self.result.windows}
+
     def balance(self, kind: AccountType, code: str) -> int:
         return self.ctx.uow.postings.balance(f"{kind}:{self.number}:{code}")
 
@@ -207,14 +217,11 @@ def offset_debts(ctx: BatchContext, cycle: int, code: str, amount: int, on: date
 
 def carry_out(ctx: BatchContext, cycle: CycleRow, result: CycleResult, on: date) -> None:
     """The first approval of N with ``unallocated: carry_over``: each window's
-    unallocated money goes to the same window of N+1 (now if it is open, else when it
-    opens); a window N+1 does not have keeps it (returned). docs/rules.md s8.2."""
-    from pac_grants.rules.ruleset import packaged_ruleset
-
-    following = packaged_ruleset(cycle.cycle + 1)
-    windows = {w.id for w in following.windows} if following else set()
-    carried = {w.window.id: w.unallocated for w in result.windows
-               if w.unallocated and w.window.id in windows}
+    unallocated money goes to the same window of N+1, now if N+1 is open, else when it
+    opens (``carried_out`` holds it until then). Which windows N+1 has is known only
+    once it is open: never from the ruleset the calculator ships for it now, which may
+    not be the one N+1 opened (or opens) with. docs/rules.md s8.2."""
+    carried = {w.window.id: w.unallocated for w in result.windows if w.unallocated}
     if not carried:
         return
     ctx.uow.state.update_cycle(cycle.cycle, carried_out=carried)
@@ -227,11 +234,19 @@ def carry_out(ctx: BatchContext, cycle: CycleRow, result: CycleResult, on: date)
 def carry_in(ctx: BatchContext, source: int, carried: dict[str, int], closed_on: date,
              target: CycleRow) -> None:
     """Post N's carry-over into N+1 (effective on the later of N's approval and N+1's
-    opening) and add it to N+1's pools."""
+    opening) and add it to N+1's pools. A window N+1 lacks, or an N+1 already approved,
+    keeps its money in N (returned): N's ``carried_out`` then lists only what moved, so
+    that a re-approval of N shares that window's whole pool."""
+    # an approved N+1 holds (N was opened after N+1's approval): the money stays in N
+    moved = {} if target.approvals else {w: mad for w, mad in carried.items()
+                                         if w in target.pools}
+    if moved != carried:
+        ctx.uow.state.update_cycle(source, carried_out=moved)
+        ctx.cache.refresh_cycle(source)
+    if not moved:
+        return
     effective = max(closed_on, target.opened_on or closed_on)
-    for window, mad in sorted(carried.items()):
-        if window not in target.pools:
-            continue
+    for window, mad in sorted(moved.items()):
         ctx.post(TransactionSpec(
             f"carry_over:{source}:{window}", TransactionKind.CARRY_OVER, source, window,
             (Posting(f"pool:{source}:{window}", -money.centimes(mad)),
@@ -239,8 +254,7 @@ def carry_in(ctx: BatchContext, source: int, carried: dict[str, int], closed_on:
             (), None, None, None, effective,
             f"unallocated {mad} MAD of {window} carried over to {target.cycle}",
             {"to_cycle": target.cycle}))
-    incoming = {w: target.carried_in.get(w, 0) + mad for w, mad in carried.items()
-                if w in target.pools}
+    incoming = {w: target.carried_in.get(w, 0) + mad for w, mad in moved.items()}
     ctx.uow.state.update_cycle(target.cycle, carried_in=target.carried_in | incoming)
     ctx.cache.refresh_cycle(target.cycle)
     ctx.touch(target.cycle, f"carry_over:{source}", effective)

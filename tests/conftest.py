@@ -1,6 +1,6 @@
 """Fixtures that hand tests the real services of ``scripts/services``.
 
-operations.md "Real services": nothing is mocked where a user would run the real thing,
+docs/operations.md "Services": nothing is mocked where a user would run the real thing,
 and a missing service is a failure, never a skip. So when ``PAC_BROKER_URL`` /
 ``PAC_DATABASE_URL`` are not set, the fixtures run ``scripts/services up`` (idempotent:
 it reuses services that already run) and read the ``export`` lines it prints.

@@ -1,5 +1,5 @@
-"""The read API and web page over the ledger, for finance teams (issue 7, ledger.md
-"Reading it", rules.md s7).
+"""The read API and web page over the ledger, for finance teams (issue 7,
+docs/ledger.md "Reading it", docs/rules.md s7).
 
 ``create_app(settings, ledger)`` builds the FastAPI app (nothing at import time);
 ``pac-grants api`` serves it with uvicorn. Routes, all GET, under ``/api/v1`` behind
@@ -8,7 +8,7 @@
     /cycles                                   cycle summary (ledger summary's shape)
     /cycles/{cycle}/balances[?as_of=]         balances by commune (ledger balances' shape)
     /cycles/{cycle}/allocation                per window and commune, names, reasons, caps
-    /cycles/{cycle}/communes/{code}/explanation   rules.md s7
+    /cycles/{cycle}/communes/{code}/explanation   docs/rules.md s7
     /communes/{code}/statement[?cycle=]       transactions with running balances
     /dead-letters[?code=&limit=]              most recent first
     /complaints[?cycle=]                      the complaints register (ledger complaints' shape)

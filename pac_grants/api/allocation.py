@@ -2,7 +2,7 @@
 
 The amounts come from the read side (:mod:`pac_grants.readside`): the cycle recomputed
 over the inputs the worker stored, by the same code, so a closed cycle's amounts equal
-the ledger's (docs/ledger.md "Consistent with the rules"). A ledger without that state
+the ledger's (docs/ledger.md s5, consistent with the rules). A ledger without that state
 (filled by another writer) falls back to the latest stored allocation result of each
 window. Each row also carries what the ledger holds (allocated with adjustments, paid,
 outstanding), so the table can be checked against it.

@@ -1,6 +1,6 @@
 """The read API and finance page over the ledger: ``create_app(settings, ledger)``.
 
-Nothing is built at import time (style/examples.md "Not to copy"): ``pac-grants api``
+Nothing is built at import time: ``pac-grants api``
 and the tests call :func:`create_app` with their own settings and ledger. The app never
 writes: every route is GET and reads in a read-only transaction. The page at ``/`` holds
 no data; its script asks for the token once and calls ``/api/v1`` with it. OpenAPI is at
@@ -19,13 +19,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pac_grants.api import exports, report_routes, schemas
+from pac_grants.api import exports, report_routes, schemas, treasury_exports
 from pac_grants.api.auth import bearer_guard, check_token
 from pac_grants.api.complaints import router as complaints_router
+from pac_grants.api.lifecycle import router as lifecycle_router
 from pac_grants.api.middleware import HeadAsGet
 from pac_grants.api.pages import add_pages
 from pac_grants.api.routes import router
 from pac_grants.api.simulation import router as simulation_router
+from pac_grants.api.treasury import router as treasury_router
 from pac_grants.ledger import Ledger, LedgerError, NotFound
 from pac_grants.settings import Settings
 
@@ -61,11 +63,12 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         title="pac-grants read API", version=version("pac-grants"), docs_url=None, redoc_url=None,
         redirect_slashes=False,
         description="Read-only access to the PAPC grants ledger for finance teams "
-                    "(ledger.md). Money is a decimal string with two decimals.",
+                    "(docs/ledger.md s7). Money is a decimal string with two decimals.",
     )
     app.state.ledger = ledger
     for routes in (router, exports.router, report_routes.router, simulation_router,
-                   complaints_router):
+                   complaints_router, treasury_router, treasury_exports.router,
+                   lifecycle_router):
         app.include_router(routes, dependencies=[Security(guard)], responses=ERRORS)
     add_pages(app, settings)
     _add_health(app)

@@ -1,6 +1,6 @@
 """Which cycles are approved: the ONE place the reports and the public results ask.
 
-A cycle is approved once its ``CycleClosed`` is posted (docs/events.md "Cycle states");
+A cycle is approved once its ``CycleClosed`` is posted (docs/events.md s4);
 reopened (or notified again after a reopening), it is ``under_review``: its last
 approval stays published, marked so. A ledger written without the pipeline's state
 (tests, another writer) counts a cycle with an allocation transaction as approved.

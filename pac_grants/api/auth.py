@@ -1,4 +1,4 @@
-"""Bearer-token authentication of the read API (issue 7; interfaces.md ``PAC_API_TOKEN``).
+"""Bearer-token authentication of the read API (issue 7; ``PAC_API_TOKEN``, docs/cli.md s6).
 
 Without the right token a request gets 401 with ``WWW-Authenticate: Bearer`` and never
 data. The token is compared with :func:`secrets.compare_digest` (constant time), and it

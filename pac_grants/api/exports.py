@@ -29,7 +29,7 @@ CSV: Responses = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                         "description": "UTF-8 CSV with a byte order mark."}}
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -68,7 +68,7 @@ def allocation_xlsx(cycle: Cycle, db: Db, lang: LangQuery = "fr", window: Window
     """The allocation table as shown on the page: one sheet per window."""
     view = _view(lang, window, eligibility, q, sort, order)
     body = spreadsheets.xlsx(_allocation_sheets(db, cycle, view))
-    return _download(body, spreadsheets.XLSX_TYPE, f"pac-allocation-{cycle}.xlsx")
+    return download(body, spreadsheets.XLSX_TYPE, f"pac-allocation-{cycle}.xlsx")
 
 
 @router.get("/cycles/{cycle}/allocation.csv", response_class=Response, responses=CSV)
@@ -81,7 +81,7 @@ def allocation_csv(cycle: Cycle, db: Db, lang: LangQuery = "fr", window: WindowQ
     sheets = _allocation_sheets(db, cycle, view)
     rows = [row for sheet in sheets for row in sheet.rows]
     body = spreadsheets.csv_bytes(table.headers(lang), rows, set(range(8, 12)), delimiter)
-    return _download(body, "text/csv; charset=utf-8", f"pac-allocation-{cycle}.csv")
+    return download(body, "text/csv; charset=utf-8", f"pac-allocation-{cycle}.csv")
 
 
 STATEMENT_COLUMNS = ("sequence", "date", "kind", "window", "reason", "allocated", "paid",
@@ -108,7 +108,7 @@ def statement_xlsx(code: Code, db: Db, cycle: CycleQuery = None,
     headers = [text(lang, f"col.{c}") for c in STATEMENT_COLUMNS]
     sheets = [spreadsheets.Sheet(str(c), headers, rows, STATEMENT_MONEY, lang == "ar")
               for c, rows in _statement_rows(db, code, cycle, lang).items()]
-    return _download(spreadsheets.xlsx(sheets), spreadsheets.XLSX_TYPE,
+    return download(spreadsheets.xlsx(sheets), spreadsheets.XLSX_TYPE,
                      f"pac-statement-{code}.xlsx")
 
 
@@ -120,4 +120,4 @@ def statement_csv(code: Code, db: Db, cycle: CycleQuery = None, lang: LangQuery 
     rows = [[c, *row] for c, found in _statement_rows(db, code, cycle, lang).items()
             for row in found]
     body = spreadsheets.csv_bytes(headers, rows, {i + 1 for i in STATEMENT_MONEY}, delimiter)
-    return _download(body, "text/csv; charset=utf-8", f"pac-statement-{code}.csv")
+    return download(body, "text/csv; charset=utf-8", f"pac-statement-{code}.csv")

@@ -1,4 +1,4 @@
-"""Public results of approved cycles (issue 12; lifecycle.md s11 item 21): what any
+"""Public results of approved cycles (issue 12; README.md "Finance API and page"): what any
 citizen may read about their commune, and nothing else: no payment, no dead letter, no
 event id.
 

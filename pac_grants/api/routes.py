@@ -1,4 +1,4 @@
-"""The JSON routes of the read API, version prefix ``/api/v1`` (issue 7, ledger.md).
+"""The JSON routes of the read API, version prefix ``/api/v1`` (issue 7, docs/ledger.md s7).
 
 All GET, all behind the bearer token, each in one read-only transaction
 (:mod:`pac_grants.api.db`). Unknown cycles and communes raise the ledger's ``NotFound``,
@@ -59,7 +59,7 @@ Db = Annotated[Ledger, Depends(ledger_of)]
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/cycles", response_model=responses.Cycles, summary="Cycle summary (ledger.md)")
+@router.get("/cycles", response_model=responses.Cycles, summary="Cycle summary (docs/ledger.md s7)")
 def cycles(db: Db) -> dict[str, Any]:
     """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
     with db.reader() as reader:
@@ -87,7 +87,7 @@ def allocation(cycle: Cycle, db: Db) -> dict[str, Any]:
 
 @router.get("/cycles/{cycle}/communes/{code}/explanation", response_model=schemas.Explanation)
 def explanation(cycle: Cycle, code: Code, db: Db) -> dict[str, Any]:
-    """Why the commune got its amount (rules.md section 7)."""
+    """Why the commune got its amount (docs/rules.md s7)."""
     with db.reader() as reader:
         reader.postings.require_cycle(cycle)
         return allocations.explanation(reader, cycle, code)
@@ -110,14 +110,14 @@ def dead_letters(
                                       description="Only this error code.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """The most recent dead letters first (events.md "Outputs")."""
+    """The most recent dead letters first (docs/events.md s8.2)."""
     with db.reader() as reader:
         return {"dead_letters": reader.dead_letters.recent(limit, code)}
 
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-          "description": "One row per posting, UTF-8 (ledger.md Export)."},
+          "description": "One row per posting, UTF-8 (docs/ledger.md s7, export)."},
 }
 
 

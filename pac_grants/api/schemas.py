@@ -17,7 +17,7 @@ class Model(BaseModel):
 
 
 class Explanation(Model):
-    """rules.md s7; ``formula`` money as decimal strings, ``ideal_amount`` unrounded."""
+    """docs/rules.md s7; ``formula`` money as decimal strings, ``ideal_amount`` unrounded."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     cycle: int

@@ -1,7 +1,7 @@
 """Response models of the simulation routes (issue 13): the JSON of ``pac-grants simulate``.
 
 Unlike the ledger routes, amounts here are whole MAD integers, as ``allocate`` and
-``simulate`` print them (interfaces.md); statistics are decimal strings (per capita to
+``simulate`` print them (docs/cli.md s2, s3.7); statistics are decimal strings (per capita to
 2 places, shares and the Gini coefficient to 4), null when no commune is eligible.
 """
 
@@ -56,7 +56,7 @@ class CommuneDifference(Model):
     variant_capped: bool
     base_score: int | None
     variant_score: int | None
-    base_reasons: list[str] = Field(description="Rule reasons (rules.md s3) under the base.")
+    base_reasons: list[str] = Field(description="Rule reasons (docs/rules.md s3) under the base.")
     variant_reasons: list[str]
     changes: list[str] = Field(description="Change codes, in the order they are told.")
     explanation: str = Field(description="The changes in words.")

@@ -4,7 +4,7 @@ XLSX (openpyxl): typed cells (numbers as numbers with a ``#,##0.00`` format, dat
 dates), a frozen, bold header row with filters, one sheet per window or cycle, right to
 left in Arabic. CSV: UTF-8 with a BOM (so that Excel reads Arabic and accents), either
 ``,`` with machine decimals (``1500000000.00``) or, on request, ``;`` with decimal commas
-(``1500000000,00``) as French-locale spreadsheets expect (lifecycle s11 item 20). Text
+(``1500000000,00``) as French-locale spreadsheets expect (README.md "Finance API and page"). Text
 cells go through :func:`pac_grants.cells.safe`. Money arrives as integer centimes and is
 written from its exact decimal text, never through a float.
 """

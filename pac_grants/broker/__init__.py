@@ -1,6 +1,6 @@
 """Kafka plumbing shared by the worker, ``publish``, ``topics``, ``dlq`` and ``demo``.
 
-``tansu``: the embedded Kafka-compatible broker of ``pac-grants demo`` (operations.md).
-``topics``: topic names (events.md, with the configurable prefix), client options from
+``tansu``: the embedded Kafka-compatible broker of ``pac-grants demo`` (docs/operations.md s1).
+``topics``: topic names (docs/events.md s1, with the configurable prefix), client options from
 the settings, topic creation.
 """

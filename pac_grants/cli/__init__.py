@@ -16,7 +16,8 @@ from pac_grants.cli.errors import EPILOG
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "allocate": ("pac_grants.cli.allocate:allocate", "Offline calculation of a cycle's grants."),
-    "explain": ("pac_grants.cli.allocate:explain", "Why a commune got its amount (rules.md s7)."),
+    "explain": ("pac_grants.cli.allocate:explain",
+                "Why a commune got its amount (docs/rules.md s7)."),
     "ledger": ("pac_grants.cli.ledger:ledger", "Read the ledger (summary, balances, verify...)."),
     "db": ("pac_grants.cli.ledger:db", "The ledger's database schema: upgrade."),
     "scenario": ("pac_grants.cli.scenario:scenario", "Write the sample program as JSONL files."),

@@ -1,4 +1,4 @@
-"""``pac-grants allocate`` and ``pac-grants explain`` (interfaces.md): offline, exact."""
+"""``pac-grants allocate`` and ``pac-grants explain`` (docs/cli.md s2): offline, exact."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def _default_format() -> str:
 @lang_option
 def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[str, ...],
              ruleset: str | None, fmt: str | None, lang: Lang) -> None:
-    """Offline calculation of a cycle's grants: no broker, no database (rules.md)."""
+    """Offline calculation of a cycle's grants: no broker, no database (docs/rules.md)."""
     run = _run(cycle, communes, assessments, pools, ruleset)
     for held in run.result.held:
         click.echo(f"warning: assessment {held.event_id} of unregistered commune "
@@ -110,7 +110,7 @@ def allocate(cycle: int, communes: str | None, assessments: str, pools: tuple[st
 @lang_option
 def explain(cycle: int, communes: str | None, assessments: str | None, pools: tuple[str, ...],
             ruleset: str | None, code: str, fmt: str | None, lang: Lang) -> None:
-    """Why a commune got its amount (rules.md s7), from offline files or the ledger's inputs.
+    """Why a commune got its amount (docs/rules.md s7), from offline files or the ledger's inputs.
 
     With --assessments the calculation runs on the files; without, on the inputs the
     worker stored in the database of PAC_DATABASE_URL (the same the ledger was posted from).

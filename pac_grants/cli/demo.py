@@ -1,4 +1,4 @@
-"""``pac-grants demo`` (interfaces.md): the bundled sample program, end to end.
+"""``pac-grants demo`` (docs/cli.md s1): the bundled sample program, end to end.
 
 Nothing to install: an embedded Tansu broker (unless ``PAC_BROKER_URL`` is set), a
 SQLite ledger file in ``--workdir``, the worker as a child process. Progress and logs go
@@ -89,6 +89,8 @@ def _report(ledger: object, program: object, port: int, metrics: str, workdir: P
     echo = click.echo
     echo("")
     summary.cycles_table(ledger, echo)  # type: ignore[arg-type]
+    echo("")
+    summary.treasury_table(ledger, echo)  # type: ignore[arg-type]
     summary.decisions(ledger, program, echo)  # type: ignore[arg-type]
     compared, differences = summary.offline_check(ledger, program)  # type: ignore[arg-type]
     echo("")

@@ -1,4 +1,4 @@
-"""``pac-grants ledger ...`` and ``pac-grants db upgrade`` (interfaces.md, ledger.md).
+"""``pac-grants ledger ...`` and ``pac-grants db upgrade`` (docs/cli.md s3, docs/ledger.md s7).
 
 Read commands never create a database: a missing SQLite file or an un-migrated database
 is one line on stderr and exit 2, as is an unknown cycle or commune; an unreachable
@@ -9,13 +9,12 @@ truncated tail or a forged checkpoint (pac_grants/cli/checkpoints.py).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
@@ -24,53 +23,19 @@ from pac_grants.cli.checkpoints import checkpoints as checkpoints_group
 from pac_grants.cli.checkpoints import keygen
 from pac_grants.cli.checkpoints import load as load_checkpoints
 from pac_grants.cli.checkpoints import verifier as checkpoint_verifier
-from pac_grants.cli.errors import EPILOG, reported, service, usage
+from pac_grants.cli.errors import EPILOG, usage
 from pac_grants.cli.lang import lang_option
-from pac_grants.cli.register import register_csv, register_table
-from pac_grants.i18n import Lang
-
-FORMATS = click.Choice(["json", "table"])
-ROW_FORMATS = click.Choice(["json", "table", "csv"])
-
-
-def _database_url(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    from pac_grants.settings import get_settings
-
-    with reported():
-        return get_settings().database_url
-
-
-@contextmanager
-def opened(url: str | None, *, must_exist: bool = True) -> Iterator[Any]:
-    """The ledger at ``url`` (or PAC_DATABASE_URL); its errors become one line."""
-    from sqlalchemy.exc import DBAPIError
-
-    from pac_grants.ledger import Ledger
-
-    with reported():
-        ledger = Ledger.from_url(_database_url(url), must_exist=must_exist)
-        try:
-            yield ledger
-        except DBAPIError as exc:
-            raise service(ledger.describe(exc)) from None
-        finally:
-            ledger.dispose()
-
-
-def _default_format() -> str:
-    return "table" if sys.stdout.isatty() else "json"
-
-
-def _emit_json(value: object) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-database_option = click.option(
-    "--database-url", envvar="PAC_DATABASE_URL", default=None, show_envvar=True,
-    help="SQLAlchemy URL of the ledger (default: the settings' PAC_DATABASE_URL).",
+from pac_grants.cli.reads import (
+    FORMATS,
+    ROW_FORMATS,
+    database_option,
+    default_format,
+    emit_json,
+    opened,
 )
+from pac_grants.cli.register import register_csv, register_table
+from pac_grants.cli.treasury import orders, sources_uses
+from pac_grants.i18n import Lang
 
 
 @click.group("ledger", epilog=EPILOG)
@@ -82,6 +47,8 @@ def ledger() -> None:
 
 ledger.add_command(keygen)
 ledger.add_command(checkpoints_group)
+ledger.add_command(orders)
+ledger.add_command(sources_uses)
 
 
 @ledger.command()
@@ -93,8 +60,8 @@ def summary(database_url: str | None, cycle: int | None, fmt: str | None, lang: 
     """Pool, allocated, unallocated, paid and eligible communes per cycle and window."""
     with opened(database_url) as book:
         cycles = book.summary(cycle)
-    if (fmt or _default_format()) == "json":
-        _emit_json({"cycles": [c.model_dump(mode="json") for c in cycles]})
+    if (fmt or default_format()) == "json":
+        emit_json({"cycles": [c.model_dump(mode="json") for c in cycles]})
     else:
         click.echo(tables.summary_table(cycles, lang))
 
@@ -111,9 +78,9 @@ def balances(database_url: str | None, cycle: int, as_of: datetime | None, fmt: 
     """Allocated (with adjustments), paid and outstanding of each commune of a cycle."""
     with opened(database_url) as book:
         rows = book.balances(cycle, as_of.date() if as_of else None)
-    chosen = fmt or _default_format()
+    chosen = fmt or default_format()
     if chosen == "json":
-        _emit_json({"cycle": cycle, "communes": [r.model_dump(mode="json") for r in rows]})
+        emit_json({"cycle": cycle, "communes": [r.model_dump(mode="json") for r in rows]})
     elif chosen == "csv":
         click.echo(tables.balances_csv(cycle, rows), nl=False)
     else:
@@ -131,8 +98,8 @@ def statement(database_url: str | None, code: str, cycle: int | None, fmt: str |
     """A commune's transactions in order, with running balances and reasons."""
     with opened(database_url) as book, book.reader() as reader:
         result = reader.postings.statement(code, cycle)
-    if (fmt or _default_format()) == "json":
-        _emit_json(result.model_dump(mode="json", exclude={"cycle"}))
+    if (fmt or default_format()) == "json":
+        emit_json(result.model_dump(mode="json", exclude={"cycle"}))
     else:
         click.echo(tables.statement_table(result, lang))
 
@@ -146,9 +113,9 @@ def complaints(database_url: str | None, cycle: int | None, fmt: str | None) -> 
     (dead letters complaint_late), days to decide, and counts per subject."""
     with opened(database_url) as book:
         found = book.complaints(cycle)
-    chosen = fmt or _default_format()
+    chosen = fmt or default_format()
     if chosen == "json":
-        _emit_json(found.model_dump(mode="json"))
+        emit_json(found.model_dump(mode="json"))
     elif chosen == "csv":
         click.echo(register_csv(found), nl=False)
     else:

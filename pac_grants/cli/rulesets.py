@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from pac_grants.cli.errors import EPILOG, usage
-from pac_grants.cli.ledger import database_option, opened
+from pac_grants.cli.reads import database_option, opened
 from pac_grants.rules.ruleset import RulesetError
 from pac_grants.simulation import store
 from pac_grants.simulation.documents import read_document

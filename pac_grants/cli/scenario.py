@@ -35,7 +35,7 @@ def _cycles(ctx: click.Context, param: click.Parameter, text: str) -> range | li
 @click.option("--cycles", default="2019-2024", show_default=True, callback=_cycles,
               help="Cycles to include: a range (2019-2024) or a list (2021,2023).")
 def scenario(out: Path, seed: int, scale: int, revisions: int, cycles: list[int]) -> None:
-    """Write the sample program (events.md) as JSONL files, one per phase and topic."""
+    """Write the sample program (docs/events.md) as JSONL files, one per phase and topic."""
     from pac_grants.scenario import generate_program
 
     try:

@@ -19,7 +19,7 @@ import click
 
 from pac_grants.cli.allocate import _pools
 from pac_grants.cli.errors import EPILOG, usage
-from pac_grants.cli.ledger import database_option
+from pac_grants.cli.reads import database_option
 from pac_grants.cli.simulate_sources import Sources
 from pac_grants.offline import InputError, bundled_communes_path
 from pac_grants.rules.engine import PoolError

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from pac_grants.cli.errors import usage
-from pac_grants.cli.ledger import opened
+from pac_grants.cli.reads import opened
 from pac_grants.rules.ruleset import Ruleset, RulesetError, packaged_ruleset
 from pac_grants.simulation import store
 from pac_grants.simulation.documents import Document, read_document

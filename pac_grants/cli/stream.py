@@ -1,7 +1,8 @@
 """``pac-grants worker``, ``publish``, ``topics create`` and ``dlq list|replay``.
 
-interfaces.md: machine-readable output on stdout, progress and logs on stderr; a user
-mistake or an unreachable broker is one line and a non-zero exit, never a traceback.
+docs/cli.md (its opening, s5): machine-readable output on stdout, progress and logs on
+stderr; a user mistake or an unreachable broker is one line and a non-zero exit, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def publish(topic: str, raw: bool, file: str) -> None:
 
 @click.group(epilog=EPILOG)
 def topics() -> None:
-    """The topics of events.md, with the PAC_TOPIC_PREFIX prefix."""
+    """The topics of docs/events.md s1, with the PAC_TOPIC_PREFIX prefix."""
 
 
 @topics.command("create")
@@ -96,11 +97,11 @@ def topics_create(partitions: int, replication_factor: int) -> None:
 
 @click.group(epilog=EPILOG)
 def dlq() -> None:
-    """Dead letters (events.md): list them, replay them to their source topic."""
+    """Dead letters (docs/events.md s8.2): list them, replay them to their source topic."""
 
 
 def _dead_letters(code: str | None, since: datetime | None) -> list[DeadLetter]:
-    from pac_grants.cli.ledger import opened
+    from pac_grants.cli.reads import opened
 
     with opened(_settings().database_url) as ledger:
         rows = list(reversed(ledger.dead_letters(limit=1_000_000, code=code)))

@@ -3,5 +3,5 @@
 ``runner``: broker (embedded Tansu unless ``PAC_BROKER_URL`` is set), SQLite ledger,
 topics, worker child process, phases published and waited for, cleanup (also on
 Ctrl-C). ``progress``: how far the worker is, read from its tracked offsets.
-``summary``: what is printed at the end (interfaces.md).
+``summary``: what is printed at the end (docs/cli.md s1).
 """

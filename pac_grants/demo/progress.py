@@ -1,6 +1,6 @@
 """How far the worker is: its tracked offsets against what the demo published.
 
-Tansu reports a partition's end offset short (operations.md), so consumer lag cannot
+Tansu reports a partition's end offset short (docs/pipeline.md), so consumer lag cannot
 tell when everything is processed. The worker records, in the database transaction of
 each batch, the last offset it committed per partition (``pipeline_offsets``); the demo
 knows the offset of every record it sent. Processed = tracked offset + 1 per partition.

@@ -1,10 +1,12 @@
 """The demo's closing report (docs/cli.md ``pac-grants demo``).
 
 Per cycle: its state and the date of its last approval; per window: pool, allocated,
-unallocated, eligible communes, the largest grants. Then whether the ledger equals the
+unallocated, eligible communes, the largest grants; then the money's path per window
+(docs/ledger.md s4): ordered and not paid, paid, outstanding, to recover, carried over
+to the next cycle. Then whether the ledger equals the
 offline engine over each cycle's final inputs, with the commune data its last approval
-froze (docs/ledger.md "Consistent with the rules", docs/events.md "Frozen reference
-data"), and whether that frozen data is the program's; the dead letters by code; the
+froze (docs/ledger.md s5, consistent with the rules; docs/events.md
+s3.1), and whether that frozen data is the program's; the dead letters by code; the
 verification result; where the metrics are.
 """
 
@@ -45,6 +47,21 @@ def cycles_table(ledger: Ledger, echo: Echo, lang: Lang | None = None) -> None:
                          grants))
     headers = [*(text(lang, f"col.{k}") for k in keys), text(lang, "cli.largest")]
     for line in table(headers, rows, numeric={4, 5, 6, 7}).splitlines():
+        echo(line)
+
+
+def treasury_table(ledger: Ledger, echo: Echo, lang: Lang | None = None) -> None:
+    """Per cycle and window, where the allocated money is: ordered and not paid yet,
+    paid (net of what came back), outstanding (allocated, not paid), to recover, and
+    what was carried over to the next cycle."""
+    lang = lang or choose(None)
+    keys = ("cycle", "window", "allocated", "ordered", "paid", "outstanding", "to_recover",
+            "carried_over")
+    rows = [(cycle.cycle, w.window, *(_mad(amount, lang) for amount in (
+                w.allocated, w.ordered, w.paid, w.outstanding, w.to_recover, w.carried_over)))
+            for cycle in ledger.summary() for w in cycle.windows]
+    headers = [text(lang, f"col.{k}") for k in keys]
+    for line in table(headers, rows, numeric={2, 3, 4, 5, 6, 7}).splitlines():
         echo(line)
 
 

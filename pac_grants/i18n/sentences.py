@@ -1,4 +1,4 @@
-"""Sentences built from the catalogs: why a commune got its amount (rules.md s7), in
+"""Sentences built from the catalogs: why a commune got its amount (docs/rules.md s7), in
 French or Arabic, for the command line (the page builds the same from the same keys)."""
 
 from __future__ import annotations

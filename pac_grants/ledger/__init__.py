@@ -18,13 +18,15 @@ are the package's own (an import-linter contract in CI keeps it so).
         r.dead_letters.recent(100); r.results.latest(cycle, window); r.communes.names(codes)
         r.rulesets.all()                 # variants stored for simulations (uow.rulesets.add)
         r.complaints.register(cycle)     # the complaints register (None: every cycle)
+        r.treasury.orders(cycle, commune, status, as_of); r.treasury.sources_uses(cycle)
 
 Checkpoints of the chain head (docs/ledger.md "Checkpoints"): ``uow.postings.head()``
 and ``.count()`` give one, :class:`Checkpoint` holds it, :class:`Signer` signs it and
 ``r.postings.audit(checkpoints, Verifier.load(pem))`` checks a ledger against them.
 
 ``ledger.summary()``, ``balances()``, ``balance()``, ``allocated()``, ``verify()``,
-``dead_letters()``, ``complaints()`` are one-shot reads, each in its own reader.
+``dead_letters()``, ``complaints()``, ``orders()``, ``sources_uses()`` are one-shot
+reads, each in its own reader.
 
 ``TransactionSpec(key, kind, cycle, window, postings, cause_event_ids, ruleset_id,
 ruleset_digest, inputs_digest, effective_date, reason, details={})`` is frozen;

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine
 
+from models.codes import OrderStatus
 from models.responses import (
     CommuneBalance,
     ComplaintRegister,
@@ -16,6 +17,7 @@ from models.responses import (
     DeadLetter,
     Statement,
 )
+from models.treasury import PaymentOrders, SourcesUses
 from pac_grants.ledger import database
 from pac_grants.ledger.reader import Reader, read_only
 from pac_grants.ledger.unit_of_work import BatchLocks, UnitOfWork
@@ -120,6 +122,15 @@ class Ledger:
     def complaints(self, cycle: int | None = None) -> ComplaintRegister:
         with self.reader() as r:
             return r.complaints.register(cycle)
+
+    def orders(self, cycle: int | None = None, commune: str | None = None,
+               status: OrderStatus | None = None, as_of: date | None = None) -> PaymentOrders:
+        with self.reader() as r:
+            return r.treasury.orders(cycle, commune, status, as_of)
+
+    def sources_uses(self, cycle: int) -> SourcesUses:
+        with self.reader() as r:
+            return r.treasury.sources_uses(cycle)
 
     def dead_letters(self, limit: int = 100, code: str | None = None) -> list[DeadLetter]:
         with self.reader() as r:

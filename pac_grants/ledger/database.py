@@ -1,6 +1,6 @@
-"""Engines and migrations: SQLite by default, PostgreSQL in production (ledger.md).
+"""Engines and migrations: SQLite by default, PostgreSQL in production (docs/ledger.md s8.1).
 
-Writers serialise on the chain head (ledger.md "Tamper-evident" needs one total order):
+Writers serialise on the chain head (the hash chain of docs/ledger.md s8.3 needs one total order):
 a connection opened with :data:`WRITE` starts ``BEGIN IMMEDIATE`` on SQLite (the file's
 write lock, taken before the head is read) and takes a transaction-scoped advisory lock
 on PostgreSQL (:func:`lock_chain`). Nothing here runs at import time.

@@ -1,10 +1,10 @@
-"""The ledger's exceptions (one root, style/examples.md item 7).
+"""The ledger's exceptions (one root).
 
     LedgerError
     ├── InvalidTransaction      a spec that must not be written (nothing is written)
     │   ├── EmptyTransaction    no postings
-    │   ├── UnbalancedTransaction  postings do not sum to zero (ledger.md "Balanced")
-    │   └── InvalidAccount      an account name outside ledger.md's four kinds
+    │   ├── UnbalancedTransaction  postings do not sum to zero (docs/ledger.md s5)
+    │   └── InvalidAccount      an account name outside those of docs/ledger.md s2
     ├── DatabaseUnavailable     bad URL, missing database, cannot connect
     ├── SchemaMissing           migrations not applied (``pac-grants db upgrade``) or unknown
     └── NotFound                a read of something the ledger does not hold (a cycle, ...)
@@ -20,7 +20,7 @@ class LedgerError(Exception):
 
 
 class InvalidTransaction(LedgerError):
-    """A transaction spec that breaks an invariant of ledger.md; nothing was written."""
+    """A transaction spec that breaks an invariant of docs/ledger.md s5; nothing was written."""
 
 
 class EmptyTransaction(InvalidTransaction):

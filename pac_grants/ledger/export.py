@@ -1,4 +1,4 @@
-"""Export of the ledger as CSV or JSON (ledger.md "Reading it").
+"""Export of the ledger as CSV or JSON (docs/ledger.md "Reading it").
 
 UTF-8 with French and Arabic commune names intact. The export carries every field the
 hash covers, so an auditor can recompute the chain from the file alone

@@ -1,4 +1,4 @@
-"""The hash chain (ledger.md "Tamper-evident").
+"""The hash chain (docs/ledger.md s8.3).
 
 Each transaction stores ``prev_hash`` (the hash of the transaction before it in
 ``sequence`` order; :data:`GENESIS` for the first) and ``hash`` = sha256 over the

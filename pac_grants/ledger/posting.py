@@ -1,8 +1,8 @@
 """What the pipeline asks the ledger to write: :class:`TransactionSpec` and its postings.
 
-A spec is validated before anything touches the database (ledger.md "Balanced"): at
-least one posting, integer centimes, postings summing to zero, accounts of the four
-kinds of ledger.md "Accounts" belonging to the spec's cycle, JSON-plain ``details``.
+A spec is validated before anything touches the database (docs/ledger.md s8.2): at
+least one posting, integer centimes, postings summing to zero, accounts of the
+kinds of docs/ledger.md "Accounts" belonging to the spec's cycle, JSON-plain ``details``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def parse_account(name: str) -> AccountParts:
     """``payable:2021:09.001.01.01`` -> its parts; :class:`InvalidAccount` otherwise."""
     parts = name.split(":", 2)
     if len(parts) != 3 or parts[0] not in ACCOUNT_TYPES:
-        raise InvalidAccount(f"account {name!r} is not of the form kind:cycle:name (ledger.md)")
+        raise InvalidAccount(f"account {name!r} is not of the form kind:cycle:name"
+                             " (docs/ledger.md s2)")
     kind, cycle, rest = parts
     if not cycle.isdigit() or not rest or len(name) > 200:
         raise InvalidAccount(f"account {name!r}: cycle must be digits and the name non-empty")

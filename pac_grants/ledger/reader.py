@@ -20,6 +20,7 @@ from pac_grants.ledger.postings import PostingsView
 from pac_grants.ledger.reference import CommunesView, DeadLettersView, ResultsView
 from pac_grants.ledger.rulesets import RulesetsView
 from pac_grants.ledger.state import StateView
+from pac_grants.ledger.treasury import TreasuryView
 
 
 class Reader:
@@ -36,6 +37,7 @@ class Reader:
         self.results = ResultsView(connect)
         self.rulesets = RulesetsView(connect)
         self.complaints = ComplaintsView(connect)
+        self.treasury = TreasuryView(connect)
 
 
 @contextmanager

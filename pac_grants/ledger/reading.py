@@ -1,4 +1,4 @@
-"""Balances read from the postings (ledger.md "Reading it").
+"""Balances read from the postings (docs/ledger.md "Reading it").
 
 A balance is the sum of an account's postings; "as of" a date keeps the transactions
 whose effective date is on or before it. These are the reads the pipeline needs
@@ -60,6 +60,22 @@ def commune_balances(connection: Connection, code: str, types: Iterable[str],
     return {name: int(total) for name, total in connection.execute(_as_of(statement, as_of))}
 
 
+def paid_by_offset(connection: Connection, cycle: int,
+                   as_of: date | None = None) -> dict[str, int]:
+    """commune -> what of its ``paid`` for the cycle was settled by offsetting an older
+    debt (docs/rules.md s8.3) rather than paid in cash."""
+    statement = (
+        select(ACCOUNTS.c.commune_code, func.sum(POSTINGS.c.amount))
+        .select_from(POSTINGS)
+        .join(TX, TX.c.id == POSTINGS.c.transaction_id)
+        .join(ACCOUNTS, ACCOUNTS.c.name == POSTINGS.c.account)
+        .where(TX.c.kind == "offset", ACCOUNTS.c.cycle == cycle, ACCOUNTS.c.type == "paid",
+               POSTINGS.c.amount > 0)
+        .group_by(ACCOUNTS.c.commune_code)
+    )
+    return {str(code): int(total) for code, total in connection.execute(_as_of(statement, as_of))}
+
+
 def debt_since(connection: Connection, cycle: int, code: str) -> date | None:
     """The effective date of the last adjustment that made the commune owe money."""
     statement = (
@@ -105,13 +121,15 @@ def windows(connection: Connection, cycle: int) -> list[str]:
 
 
 def is_closed(connection: Connection, cycle: int) -> bool:
-    """A cycle is closed once it has an allocation transaction (ledger.md table)."""
+    """A cycle is closed once it has an allocation transaction (docs/ledger.md s3)."""
     statement = select(TX.c.id).where(TX.c.cycle == cycle, TX.c.kind == "allocation").limit(1)
     return connection.scalar(statement) is not None
 
 
 def eligible(connection: Connection, cycle: int) -> dict[str, int]:
-    """window -> ``details["eligible"]`` of its latest allocation or adjustment."""
+    """window -> eligible communes at the latest approval: ``details["eligible"]`` of its
+    allocation, then ``details["eligible_by_window"]`` of each re-approval's adjustments
+    (an older ledger's adjustments have neither: the allocation's count stays)."""
     statement = (
         select(TX.c.window, TX.c.details)
         .where(TX.c.cycle == cycle, TX.c.kind.in_(ALLOCATING))
@@ -119,8 +137,13 @@ def eligible(connection: Connection, cycle: int) -> dict[str, int]:
     )
     found: dict[str, int] = {}
     for window, details in connection.execute(statement):
-        if isinstance(details, dict) and isinstance(details.get("eligible"), int):
+        if not isinstance(details, dict):
+            continue
+        if isinstance(details.get("eligible"), int):
             found[str(window)] = int(details["eligible"])
+        by_window = details.get("eligible_by_window")
+        if isinstance(by_window, dict):
+            found.update({str(w): int(n) for w, n in by_window.items()})
     return found
 
 

@@ -1,10 +1,13 @@
 """A commune's statement: its transactions in order, with running balances and the
-reason of each (ledger.md "Reading it").
+reason of each (docs/ledger.md "Reading it").
 
 Entries are grouped by cycle, in ledger order within a cycle, because running balances
-are per cycle (accounts are per cycle): ``allocated`` (allocation and
-adjustments), ``paid`` and ``outstanding`` (= the payable balance; negative after a
-downward adjustment of a paid grant: money to recover).
+are per cycle (accounts are per cycle; an ``offset`` touches two cycles, so it is an
+entry in each): ``allocated`` (the grant: allocation and adjustment postings, to payable
+and receivable), ``paid`` (net of what came back), ``outstanding`` (payable + ordered:
+granted and not paid) and ``to_recover`` (minus receivable), as docs/ledger.md s4 defines
+them, so that the last running balance of a cycle is the commune's line of ``ledger
+balances``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pac_grants.ledger.views import commune_names
 def statement(connection: Connection, code: str, cycle: int | None = None) -> Statement:
     """The commune's statement, all cycles or one; :class:`NotFound` if it has none."""
     query = (
-        select(TX.c.sequence, TX.c.id, TX.c.kind, TX.c.cycle, TX.c.window,
+        select(TX.c.sequence, TX.c.id, TX.c.kind, ACCOUNTS.c.cycle, TX.c.window,
                TX.c.effective_date, TX.c.reason, ACCOUNTS.c.type, POSTINGS.c.amount)
         .select_from(POSTINGS)
         .join(TX, TX.c.id == POSTINGS.c.transaction_id)
@@ -31,7 +34,7 @@ def statement(connection: Connection, code: str, cycle: int | None = None) -> St
         .order_by(TX.c.sequence, POSTINGS.c.position)
     )
     if cycle is not None:
-        query = query.where(TX.c.cycle == cycle)
+        query = query.where(ACCOUNTS.c.cycle == cycle)
     entries = _entries(list(connection.execute(query)))
     if not entries:
         scope = "" if cycle is None else f" in cycle {cycle}"
@@ -42,22 +45,33 @@ def statement(connection: Connection, code: str, cycle: int | None = None) -> St
 
 
 def _entries(rows: list[Any]) -> list[StatementEntry]:
-    grouped: dict[str, list[Any]] = {}
+    grouped: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
-        grouped.setdefault(row.id, []).append(row)
-    running: dict[int, tuple[int, int, int]] = {}
+        grouped.setdefault((row.id, row.cycle), []).append(row)
+    running: dict[int, RunningBalance] = {}
     entries = []
     for lines in grouped.values():
         first = lines[0]
-        payable = sum(r.amount for r in lines if r.type == "payable")
-        paid = sum(r.amount for r in lines if r.type == "paid")
-        allocated = payable if first.kind in ALLOCATING else 0
-        total_a, total_p, total_o = running.get(first.cycle, (0, 0, 0))
-        running[first.cycle] = (total_a + allocated, total_p + paid, total_o + payable)
-        balance_a, balance_p, balance_o = running[first.cycle]
+        change = _change(lines)
+        before = running.get(first.cycle, RunningBalance(allocated=0, paid=0, outstanding=0))
+        after = running[first.cycle] = RunningBalance(**{
+            name: getattr(before, name) + getattr(change, name) for name in MEASURES})
         entries.append(StatementEntry(
             sequence=first.sequence, transaction=first.id, kind=first.kind, cycle=first.cycle,
             window=first.window, effective_date=first.effective_date, reason=first.reason,
-            allocated=allocated, paid=paid, outstanding=payable,
-            balance=RunningBalance(allocated=balance_a, paid=balance_p, outstanding=balance_o)))
+            **change.model_dump(), balance=after))
     return sorted(entries, key=lambda e: (e.cycle, e.sequence))
+
+
+MEASURES = ("allocated", "paid", "outstanding", "to_recover")
+
+
+def _change(lines: list[Any]) -> RunningBalance:
+    """What one transaction changed on the commune's accounts of one cycle."""
+    def total(*types: str) -> int:
+        return sum(r.amount for r in lines if r.type in types)
+
+    grant = total("payable", "receivable") if lines[0].kind in ALLOCATING else 0
+    return RunningBalance(allocated=grant, paid=total("paid"),
+                          outstanding=total("payable", "ordered"),
+                          to_recover=-total("receivable"))

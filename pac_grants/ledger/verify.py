@@ -1,4 +1,4 @@
-"""``verify``: recompute every invariant of ledger.md and report the first break.
+"""``verify``: recompute every invariant of docs/ledger.md s5 and report the first break.
 
 One streamed pass over the transactions and their postings in ``sequence`` order (a
 server-side cursor on PostgreSQL: memory stays flat however long the ledger): sequence

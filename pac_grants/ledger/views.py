@@ -28,7 +28,7 @@ def require_cycle(connection: Connection, cycle: int) -> None:
 
 
 def summary(connection: Connection, cycle: int | None = None) -> list[CycleSummary]:
-    """Pool, allocated, unallocated, paid and eligible per window (ledger.md)."""
+    """Pool, allocated, unallocated, paid and eligible per window (docs/ledger.md s7)."""
     if cycle is not None:
         require_cycle(connection, cycle)
     chosen = reading.cycles(connection) if cycle is None else [cycle]
@@ -55,7 +55,7 @@ def _cycle_summary(connection: Connection, cycle: int) -> CycleSummary:
 
 def _window_summary(cycle: int, window: str, moves: dict[str, int], funding: dict[str, int],
                     communes: list[CommuneBalance], eligible: int | None) -> WindowSummary:
-    """docs/ledger.md s7 "summary": the pool with what was carried in, what the grants
+    """docs/ledger.md s7 (summary): the pool with what was carried in, what the grants
     took, ordered, paid, outstanding, to recover, and what is left (returned) or carried."""
     funded = -sum(b for name, b in funding.items()
                   if name == f"funding:{cycle}:{window}"
@@ -64,7 +64,8 @@ def _window_summary(cycle: int, window: str, moves: dict[str, int], funding: dic
     return WindowSummary(
         window=window, pool=funded + moves.get("carried_in", 0),
         allocated=moves.get("allocated", 0), ordered=sum(c.ordered for c in mine),
-        paid=sum(c.paid for c in mine), outstanding=sum(c.outstanding for c in mine),
+        paid=sum(c.paid for c in mine), paid_by_offset=sum(c.paid_by_offset for c in mine),
+        outstanding=sum(c.outstanding for c in mine),
         to_recover=sum(c.to_recover for c in mine), unallocated=moves.get("balance", 0),
         carried_over=moves.get("carried_out", 0), eligible=eligible)
 
@@ -84,6 +85,7 @@ def _commune_totals(connection: Connection, cycle: int,
     for (_window, code), amount in reading.allocated(connection, cycle, as_of).items():
         grants[code] = grants.get(code, 0) + amount
     windows = reading.commune_windows(connection, cycle, as_of)
+    offsets = reading.paid_by_offset(connection, cycle, as_of)
     codes = sorted({name.split(":", 2)[2] for name in accounts} | set(grants))
     names = commune_names(connection, codes)
 
@@ -93,6 +95,7 @@ def _commune_totals(connection: Connection, cycle: int,
     return [CommuneBalance(
         code=code, window=windows.get(code), allocated=grants.get(code, 0),
         ordered=balance("ordered", code), paid=balance("paid", code),
+        paid_by_offset=offsets.get(code, 0),
         outstanding=balance("payable", code) + balance("ordered", code),
         to_recover=-balance("receivable", code), name_fr=names.get(code, (None, None))[0],
         name_ar=names.get(code, (None, None))[1]) for code in codes]

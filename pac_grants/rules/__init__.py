@@ -1,4 +1,4 @@
-"""The pure rules engine of rules.md: rulesets, scoring, eligibility, allocation, explanation.
+"""The pure rules engine of docs/rules.md: rulesets, scoring, eligibility, allocation, explanation.
 
 Nothing here imports Faust, SQLAlchemy or prometheus-client: the engine takes frozen plain
 values (:mod:`pac_grants.rules.types`) and returns frozen results, so the pipeline, the

@@ -1,4 +1,4 @@
-"""Allocation of a window's pool (rules.md s4): exact shares, water-filling caps, rounding.
+"""Allocation of a window's pool (docs/rules.md s4): exact shares, water-filling caps, rounding.
 
 Every share of a round has the same denominator, so the arithmetic stays in integers:
 g_i = N_i / D with D = |A| x W x den(e) and N_i = B x (num(e) x W + (den(e) - num(e)) x
@@ -43,7 +43,8 @@ class WindowAllocation:
 
 
 def allocate(pool: int, equal_share: Fraction, claims: Sequence[Claim]) -> WindowAllocation:
-    """Share ``pool`` (whole MAD) among ``claims``; the invariants of rules.md s4.4 hold."""
+    """Share ``pool`` (whole MAD) among ``claims``; the invariants of docs/rules.md s4 (step 4)
+    hold."""
     if pool < 0:
         raise ValueError(f"pool must not be negative, got {pool}")
     active = sorted(claims, key=lambda c: c.code)

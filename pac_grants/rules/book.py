@@ -1,4 +1,4 @@
-"""A cycle's allocation kept up to date change by change (rules.md s3-4, incrementally).
+"""A cycle's allocation kept up to date change by change (docs/rules.md s3-4, incrementally).
 
 ``compute_cycle`` recomputes everything from the inputs; a :class:`CycleBook` keeps, per
 commune, what the inputs make of it (window, eligibility, score, weight p_i x s_i and

@@ -1,4 +1,4 @@
-"""Eligibility of a commune in its window (rules.md s3), with the reasons when it is not."""
+"""Eligibility of a commune in its window (docs/rules.md s3), with the reasons when it is not."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A cycle's allocation: every window of the ruleset, every registered commune (rules.md s3-4).
+"""A cycle's allocation: every window of the ruleset, every registered commune (docs/rules.md s3-4).
 
 ``compute_cycle`` is the single entry point used by ``pac-grants allocate``, the stream
 worker and the tests. It is pure and deterministic: the same inputs, in any order, give
@@ -99,7 +99,7 @@ def compute_cycle(ruleset: Ruleset, communes: Iterable[Commune],
 
     The cyclic garbage collector is paused meanwhile: the engine creates no reference
     cycles, and at 150,300 communes its generation-2 passes over the live inputs took
-    about half the time (operations.md "Allocation scaling": near-linear).
+    about half the time (docs/operations.md s5, allocation scaling: near-linear).
     """
     with _cyclic_gc_paused():
         return _compute_cycle(ruleset, communes, assessments, pools)

@@ -1,6 +1,6 @@
 """What a commune's inputs make of it in a cycle: window, eligibility, score, weight, cap.
 
-The same decisions as ``engine._place`` and ``eligibility.standing`` (rules.md s3), made
+The same decisions as ``engine._place`` and ``eligibility.standing`` (docs/rules.md s3), made
 with the compiled ruleset (``plan``) when the assessment is plainly valid, and with the
 reference functions otherwise, so an invalid assessment keeps its exact error. The
 ``Standing`` the explanation needs (points per indicator) is built by the reference

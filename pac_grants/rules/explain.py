@@ -1,4 +1,4 @@
-"""Why a commune got its amount (rules.md s7), as plain JSON-ready data and as text."""
+"""Why a commune got its amount (docs/rules.md s7), as plain JSON-ready data and as text."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ class Where:
 
 
 def keys_of(value: object, at: Where, *, required: set[str], optional: set[str]) -> None:
-    """Refuse a mapping with missing or unknown keys (rules.md s1)."""
+    """Refuse a mapping with missing or unknown keys (docs/rules.md s1)."""
     if not isinstance(value, dict):
         raise at.error(None, "must be a mapping")
     missing = sorted(required - value.keys())

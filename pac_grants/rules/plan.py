@@ -1,7 +1,7 @@
 """A ruleset compiled for the common case: is this assessment certainly valid, and its points.
 
 ``check_assessment`` and ``score_assessment`` (scoring.py) are the reference: they name
-the first thing wrong, in the order events.md fixes. Most assessments have nothing
+the first thing wrong, in the order docs/events.md s10 fixes. Most assessments have nothing
 wrong, and for them that careful walk (a lookup, an ``isinstance`` chain and a message
 ready per value) is most of the cost of decoding and of a full allocation. A plan
 answers only "valid, with these points" or "ask the reference" (``None``): it accepts a

@@ -1,4 +1,5 @@
-"""Which assessment counts for a commune: the highest revision (events.md, rules.md s3)."""
+"""Which assessment counts for a commune: the highest revision (docs/events.md s5.1,
+docs/rules.md s3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rulesets (rules.md s1): YAML data that program officers edit, loaded and validated here.
+"""Rulesets (docs/rules.md s1): YAML data that program officers edit, loaded and validated here.
 
 A ruleset that is wrong (unknown or missing keys, indicator points not summing to 100,
 overlapping window memberships, ...) is refused at load time with a :class:`RulesetError`
@@ -32,7 +32,7 @@ class RulesetError(ValueError):
 
 @dataclass(frozen=True)
 class Scoring:
-    """How an indicator's value becomes points (rules.md s2)."""
+    """How an indicator's value becomes points (docs/rules.md s2)."""
 
     kind: Literal["boolean", "points", "bands"]
     better: Literal["higher", "lower"] | None = None

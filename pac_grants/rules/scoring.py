@@ -1,8 +1,8 @@
-"""Scoring an assessment against its window (rules.md s2).
+"""Scoring an assessment against its window (docs/rules.md s2).
 
 An assessment is checked before it is scored: a value of the wrong type, outside its
 range, a missing or unknown condition or indicator makes it invalid, with the dead-letter
-code of events.md, never a score of 0.
+code of docs/events.md s9, never a score of 0.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def check_assessment(ruleset: Ruleset, assessment: Assessment, window_id: str | 
 
 
 def score_assessment(ruleset: Ruleset, window: Window, assessment: Assessment) -> Score:
-    """Points, failed conditions and score of a checked assessment (rules.md s2)."""
+    """Points, failed conditions and score of a checked assessment (docs/rules.md s2)."""
     failed = tuple(c.id for c in ruleset.conditions if assessment.conditions[c.id] is not True)
     if window.mode == "mmc_only":
         return Score({}, failed, 100)

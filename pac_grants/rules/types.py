@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 #: An indicator value as read from JSON: a boolean, an integer, an exact decimal or a
-#: decimal string (rules.md s2). Never a float.
+#: decimal string (docs/rules.md s2). Never a float.
 IndicatorValue = bool | int | Decimal | str
 
 
@@ -19,7 +19,7 @@ def _frozen(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
 
 @dataclass(frozen=True)
 class Commune:
-    """A registered commune (events.md ``CommuneRegistered``; the communes CSV)."""
+    """A registered commune (``CommuneRegistered``, docs/events.md s3.1; the communes CSV)."""
 
     code: str
     name_fr: str

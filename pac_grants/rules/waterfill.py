@@ -1,4 +1,4 @@
-"""The allocation of rules.md s4 in lean integer form: lists of ints, no object per commune.
+"""The allocation of docs/rules.md s4 in lean integer form: lists of ints, no object per commune.
 
 The same arithmetic as ``allocation.allocate`` (whose docstring derives it): in a round
 over the active set A, every share is N_i / D with N_i = base + per x w_i, where

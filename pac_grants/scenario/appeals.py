@@ -34,12 +34,13 @@ class Appeal:
     revision: Draft
 
 
-def after_approval(lives: Cycles, register: Register, scale: int) -> tuple[list[Draft],
-                                                                           Appeal | None]:
-    """Phase ``after-approval``."""
+def after_approval(lives: Cycles, register: Register, scale: int, avoid: list[str]
+                   ) -> tuple[list[Draft], Appeal | None]:
+    """Phase ``after-approval``; ``avoid``: communes whose population is not corrected
+    (their grant must fall at the re-approval: they were paid in full before)."""
     book, rng = lives.book, lives.book.rng
     cycle = REOPENED_CYCLE if REOPENED_CYCLE in lives.approved else max(lives.approved)
-    failing = set(book.failing(cycle))
+    failing = set(book.failing(cycle)) | set(avoid)
     eligible = [c for c in book.codes(cycle) if c not in failing] or book.codes(cycle)
     code = rng.choice(eligible)
     row = next(r for r in lives.registry if r["code"] == code)

@@ -1,7 +1,7 @@
 """``AssessmentSubmitted`` events: first submissions, revisions, redeliveries, corrections.
 
 Every generated assessment is valid against its cycle's ruleset and the window of its
-commune (events.md, rules.md s2): the window is the one whose membership holds the
+commune (docs/events.md s5.1, docs/rules.md s2): the window is the one whose membership holds the
 commune's population in the ruleset's census (2024: the 2024 census, <= 500,000
 standard, else grandes_communes), and ``investment_budget_mad`` is always sent for
 performance cycles (required where the window's cap has a budget ratio, 2022 on).

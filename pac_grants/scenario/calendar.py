@@ -1,10 +1,12 @@
-"""The business dates of a cycle's life in the sample program (docs/events.md "Business
-dates").
+"""The business dates of a cycle's life in the sample program (docs/ledger.md
+"Business dates").
 
 Cycle N opens in January of N; its communes are assessed in February and March of N+1
 (the grant year); results are notified on April 15 with a 30-day complaint window; the
-national steering committee approves on June 30; the treasury pays from July on. One
-place for every date, so that each phase's events agree with each other.
+national steering committee approves on June 30; the treasury pays the payment orders
+around their due dates (a cycle to be reopened, before its reopening), and a commune
+refunds what it owes 45 days after the re-approval that made the debt. One place for
+every date, so that each phase's events agree with each other.
 """
 
 from __future__ import annotations
@@ -82,9 +84,24 @@ def reapproved_on(cycle: int) -> date:
     return date(cycle + 1, 9, 30)
 
 
-def paid_on(approved: date, rng: random.Random) -> date:
-    """The treasury pays within six months after the (last) approval."""
-    return approved + timedelta(days=rng.randint(1, 180))
+def paid_in_advance(approved: date, before: date, rng: random.Random) -> date:
+    """A payment after the approval and before ``before`` (the reopening)."""
+    return approved + timedelta(days=rng.randint(1, max(1, (before - approved).days - 1)))
+
+
+def paid_around(due: date, approved: date, rng: random.Random) -> date:
+    """Within three weeks before an order's due date to three and a half after it, but
+    after the cycle's last approval."""
+    return max(due + timedelta(days=rng.randint(-20, 25)), approved + timedelta(days=1))
+
+
+def refused_payment_on(approved: date) -> date:
+    """The date of a payment the ledger must refuse for its amount or its order."""
+    return approved + timedelta(days=200)
+
+
+def refunded_on(reapproved: date) -> date:
+    return reapproved + timedelta(days=45)
 
 
 def after_approval(cycle: int, month: int, day: int) -> date:

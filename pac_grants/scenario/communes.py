@@ -5,7 +5,7 @@ segment ``k+1`` instead of ``01`` (every bundled code has ``01`` there, so codes
 unique and look like HCP codes: ``06.141.02.0``), a name suffixed with its copy number,
 and populations jittered by a seeded generator. The two copies closest to the
 2024 ruleset's 500,000 limit are set to exactly 500,000 and 500,001, so that the window
-membership bound is exercised on both sides (rules.md s1: inclusive).
+membership bound is exercised on both sides (docs/rules.md s1.1: inclusive).
 """
 
 from __future__ import annotations

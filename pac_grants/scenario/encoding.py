@@ -1,6 +1,6 @@
 """Wire encoding of generated events: envelope, deterministic ids and clock, exact JSON.
 
-Why not plain ``json.dumps``: indicator values are exact decimals (rules.md s2, "0.7 is
+Why not plain ``json.dumps``: indicator values are exact decimals (docs/rules.md s2: "0.7 is
 7/10") and must be written as JSON numbers with exactly their decimal text, which the
 standard encoder cannot do for :class:`~decimal.Decimal`. Decimals are swapped for a
 marked string, encoded by the fast C encoder, and the marks are then removed.
@@ -17,7 +17,7 @@ from typing import Any
 
 _MARK = "\ue000"
 
-#: The envelope's fields, first in every event, in this order (events.md "Common envelope").
+#: The envelope's fields, first in every event, in this order (docs/events.md s2).
 SCHEMA_VERSION = 1
 OPENING = 8 * 3600  # 08:00 UTC, in seconds after midnight
 OFFICE_SECONDS = 10 * 3600  # until 17:59:59
@@ -69,6 +69,6 @@ class Stamper:
 
 def envelope(event_id: str, event_type: str, occurred_at: str, source: str,
              payload: dict[str, Any], schema_version: Any = SCHEMA_VERSION) -> dict[str, Any]:
-    """The common envelope (events.md), then the event's own fields."""
+    """The common envelope (docs/events.md s2), then the event's own fields."""
     return {"event_id": event_id, "event_type": event_type, "schema_version": schema_version,
             "occurred_at": occurred_at, "source": source, **payload}

@@ -1,8 +1,8 @@
-"""The final inputs of a cycle, as the offline engine takes them (rules.md s3-4).
+"""The final inputs of a cycle, as the offline engine takes them (docs/rules.md s3-4).
 
 The generator computes final amounts with the same engine the calculator uses, over
 exactly the inputs that count once everything is processed, so that its disbursements
-never exceed what the ledger will hold (events.md ``exceeds_outstanding``).
+never exceed what the ledger will hold (docs/events.md s9, ``exceeds_outstanding``).
 """
 
 from __future__ import annotations
@@ -41,3 +41,14 @@ def compute(ruleset: Ruleset, communes: list[CommuneRow], events: Mapping[str, A
 def amounts(result: CycleResult) -> dict[str, int]:
     """Final amount (MAD) of every commune that gets something."""
     return {c.code: c.amount for w in result.windows for c in w.communes if c.amount > 0}
+
+
+def grants(result: CycleResult) -> dict[str, int]:
+    """Each commune's grant in centimes, over its windows (docs/rules.md s8.1: a
+    commune's orders follow its grant)."""
+    out: dict[str, int] = {}
+    for window in result.windows:
+        for c in window.communes:
+            if c.amount > 0:
+                out[c.code] = out.get(c.code, 0) + c.amount * 100
+    return out

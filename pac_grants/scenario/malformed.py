@@ -24,7 +24,7 @@ from pac_grants.scenario.disbursements import Treasury
 from pac_grants.scenario.encoding import dumps, envelope
 from pac_grants.scenario.messages import SOURCES, Draft, Message
 
-MAX_MESSAGE_BYTES = 64 * 1024  # events.md: messages over 64 KiB are rejected
+MAX_MESSAGE_BYTES = 64 * 1024  # docs/events.md s2: messages over 64 KiB are rejected
 UNKNOWN_CYCLE = 2031  # no packaged ruleset, never opened
 UNKNOWN_COMMUNE = "99.999.01.99"  # never registered
 
@@ -42,7 +42,7 @@ class Sources:
     on: date  # the business date of the phase
 
 
-def malformed(sources: Sources, finals: dict[int, dict[str, int]]) -> list[Message]:
+def malformed(sources: Sources) -> list[Message]:
     book, treasury = sources.book, sources.treasury
     messages = []
     target = _target(book)
@@ -50,11 +50,11 @@ def malformed(sources: Sources, finals: dict[int, dict[str, int]]) -> list[Messa
         messages += _assessment_faults(book, sources.on, *target)
     messages += _revision_faults(book, sources.on)
     drafts = _cycle_faults(sources) + _complaint_faults(sources)
-    paid = sorted((c, k) for (c, k), p in treasury.paid.items() if 0 < p < finals[c][k] * 100)
+    orders = treasury.orders
+    paid = sorted((c, k) for (c, k), p in orders.paid.items() if p > 0 and orders.unpaid(c, k))
     if paid:
         cycle, code = treasury.rng.choice(paid)
-        over = treasury.outstanding(cycle, code, finals[cycle][code]) + 1
-        drafts.append(treasury.payment(cycle, code, over, sources.on,
+        drafts.append(treasury.payment(cycle, code, orders.unpaid(cycle, code) + 1, sources.on,
                                        expect="exceeds_outstanding"))
     return messages + [d.encode(book.stamper) for d in drafts]
 

@@ -1,7 +1,7 @@
 """The values a generated program is made of: messages, phases, and drafts of events.
 
 A :class:`Draft` is an event before it is encoded, with its business date: the envelope's
-``occurred_at`` is that date (docs/events.md "Business dates"), at an office hour that the
+``occurred_at`` is that date (docs/ledger.md "Business dates"), at an office hour that the
 :class:`~pac_grants.scenario.encoding.Stamper` gives in publication order.
 """
 

@@ -3,10 +3,12 @@
 Files: ``NN-phase.topic.jsonl`` (one message value per line, in publication order),
 ``communes.csv`` (the registry at the end, in the CSV shape of ``pac-grants allocate
 --communes``), ``communes-CYCLE.csv`` (the commune data each cycle's last approval froze:
-what its allocation in the ledger used, docs/events.md "Frozen reference data"),
+what its allocation in the ledger used, docs/events.md s3.1),
 ``final.assessments.jsonl`` (only the assessments that count, every cycle: the input of
-``pac-grants allocate --assessments``) and ``manifest.json`` (files, pools, approval
-dates, and the expected dead-letter code of each bad line).
+``pac-grants allocate --assessments``) and ``manifest.json`` (files, each cycle's
+effective pools: funded, plus what the cycle before carried over, minus what it carried
+over itself; the carry-overs; approval dates; the expected dead-letter code of each bad
+line).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def write_program(program: Program, directory: Path) -> list[tuple[Path, int]]:
     written.append((directory / "final.assessments.jsonl", len(finals)))
     summary = {"seed": program.seed, "scale": program.scale, "cycles": list(program.cycles),
                "pools": {str(c): p for c, p in program.pools.items()},
+               "carried_over": {str(c): w for c, w in program.carried.items()},
                "approvals": {str(c): [d.isoformat() for d in days]
                              for c, days in program.approvals.items()}, "files": manifest}
     (directory / "manifest.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")

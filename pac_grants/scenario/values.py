@@ -1,10 +1,10 @@
-"""Drawing the values of an assessment's conditions and indicators (rules.md s2).
+"""Drawing the values of an assessment's conditions and indicators (docs/rules.md s2).
 
 Each draw is driven by a commune's ``quality`` in [0, 1]: higher quality, better values,
 so most communes pass and scores spread. Band indicators cover every band, the
 no-band region and, about one value in five, a band threshold or range end exactly,
 written with the ruleset's own decimal text (``0.7``, ``1.0``); a few are sent as
-decimal strings, which rules.md s2 allows.
+decimal strings, which docs/rules.md s2 allows.
 """
 
 from __future__ import annotations
@@ -103,6 +103,6 @@ def _thousandths(count: int) -> Decimal:
 def budget(population: int, rng: random.Random) -> int:
     """An investment budget in whole MAD, 250 to 1,200 MAD per inhabitant.
 
-    With the demo pools, the budget cap (rules.md s4) binds for a few communes only.
+    With the demo pools, the budget cap (docs/rules.md s4) binds for a few communes only.
     """
     return int(round(population * rng.uniform(250, 1200), -3))

@@ -1,6 +1,6 @@
 """A simulation as data: the JSON of ``pac-grants simulate`` and of the API route.
 
-The shape is interfaces.md's ``simulate`` (cycle, base and variant rulesets, a row per
+The shape is that of ``simulate`` in docs/cli.md s3.7 (cycle, base and variant rulesets, a row per
 commune, totals per side) with more beside it: names, scores, reasons and the change in
 words per commune, the parameters the variant changes, the movements (gain, lose), and
 the comparison by region and province. Amounts are integers in MAD as in ``allocate``;

@@ -67,7 +67,7 @@ def sweep(inputs: CycleInputs, path: str, points: Iterable[Point],
 def pools(ruleset: Ruleset, current: Mapping[str, int], overrides: Mapping[str, int],
           side: str) -> dict[str, int]:
     """The pool of each of the ruleset's windows; a window without one is an error
-    (docs/lifecycle.md s11 item 22), as is an override for a window it does not have."""
+    (docs/cli.md s3.7), as is an override for a window it does not have."""
     ids = [w.id for w in ruleset.windows]
     unknown = sorted(set(overrides) - set(ids))
     if unknown:

@@ -3,7 +3,7 @@
 Money stays whole MAD (as ``allocate``). Statistics are exact decimals, never floats:
 the per-capita grant (MAD per inhabitant of the ruleset's census) to 2 places, the Gini
 coefficient of per-capita grants and the top-10 share to 4. They cover eligible communes,
-unweighted (docs/lifecycle.md s11 item 22); a commune of population 0 has no per-capita
+unweighted (README.md "Simulation before a cycle"); a commune of population 0 has no per-capita
 grant and is left out of those two.
 """
 

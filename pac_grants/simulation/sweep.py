@@ -2,7 +2,7 @@
 
 The path is dotted into the ruleset's YAML, list items addressed by their id
 (``windows.standard.equal_share``, ``windows.standard.indicators.A1.max_points``;
-docs/lifecycle.md s11 item 22). STOP is included. Every value is written into a copy of
+README.md "Simulation before a cycle"). STOP is included. Every value is written into a copy of
 the document and validated like any ruleset before anything is computed, so a value out
 of its range stops the sweep with the validation's own reason and nothing half done.
 """

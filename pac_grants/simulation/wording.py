@@ -61,5 +61,5 @@ def joined(parts: Sequence[str], language: str = "en") -> str:
 
 def reasons_in_words(reasons: Sequence[str], values: Mapping[str, object],
                      language: str = "en") -> str:
-    """A commune's reasons of not being eligible (rules.md s3), as one phrase."""
+    """A commune's reasons of not being eligible (docs/rules.md s3), as one phrase."""
     return joined([words(reason, language, **values) for reason in reasons], language)

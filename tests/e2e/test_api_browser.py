@@ -14,27 +14,21 @@ must keep every money column on A4, and every request the page makes must stay o
 from __future__ import annotations
 
 import io
-import os
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from pac_grants import display, money
 from pac_grants.i18n import Lang
 from pac_grants.ledger import Ledger
-from tests.integration.api_support import TOKEN, ApiServer, pipeline_ledger
+from tests.e2e.browser_support import CYCLE, Recorder, downloaded, screenshot, sign_in
+from tests.integration.api_support import ApiServer, pipeline_ledger
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CYCLE = 2021
 AMOUNT, STANDING, CAP = 8, 6, 7  # columns of the table
 
 
@@ -51,55 +45,12 @@ def server(ledger_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert running.stop() in (0, -signal.SIGTERM), running.log.read_text()
 
 
-class Recorder:
-    """Every request, console error and page error of the browser context."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        context.on("request", lambda r: self.requests.append(r.url))
-        context.on("weberror", lambda e: self.errors.append(str(e.error)))
-
-    def watch(self, page: Page) -> None:
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-
-    def foreign(self) -> list[str]:
-        def local(url: str) -> bool:
-            parts = urlsplit(url.removeprefix("blob:"))
-            return parts.scheme == "data" or parts.hostname == "127.0.0.1"
-
-        return [u for u in self.requests if not local(u)]
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[tuple[BrowserContext, Recorder]]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing (scripts/bootstrap)"
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS, headless=True,
-            accept_downloads=True, viewport={"width": 1400, "height": 900})
-        try:
-            yield context, Recorder(context)
-        finally:
-            context.close()
-
-
 def table(page: Page) -> dict[str, dict[str, Any]]:
     """code -> the row's cells as the page shows them, in the page's order."""
     rows = page.eval_on_selector_all("#allocation tbody tr", """rows => rows.map(r => ({
         code: r.dataset.code, cells: [...r.cells].map(c => c.textContent),
         amounts: [...r.querySelectorAll('td[data-amount]')].map(c => c.dataset.amount)}))""")
     return {r["code"]: r for r in rows}
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/")
-    assert page.locator("#allocation tbody tr").count() == 0
-    page.fill("#token", TOKEN)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#allocation[data-cycle]")
-    page.select_option("#cycle", str(CYCLE))
-    page.wait_for_selector(f"#allocation[data-cycle='{CYCLE}']")
 
 
 def ledger_amounts(ledger_url: str) -> tuple[dict[str, int], dict[str, tuple[str, str]]]:
@@ -158,12 +109,6 @@ def test_the_table_in_french_and_arabic(browser: tuple[BrowserContext, Recorder]
     assert recorder.foreign() == [] and recorder.errors == []
 
 
-def screenshot(page: Page, lang: str) -> None:
-    folder = os.environ.get("PAC_SCREENSHOT_DIR")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"screenshot-{lang}.png"))
-
-
 def test_money_on_the_page_is_babels(browser: tuple[BrowserContext, Recorder],
                                      server: ApiServer) -> None:
     context, _ = browser
@@ -176,6 +121,9 @@ def test_money_on_the_page_is_babels(browser: tuple[BrowserContext, Recorder],
                               [money.text(v) for v in values])
         assert texts == [[display.money(v, lang), display.money(v, lang, currency=False)]
                          for v in values]
+        counts = [0, 7, -12, 123, -123, 1234, -123_456, 10**12]
+        assert page.evaluate("vs => vs.map(v => I18N.number(v))", counts) == [
+            display.number(v, lang) for v in counts]
 
 
 def test_names_are_isolated(browser: tuple[BrowserContext, Recorder], server: ApiServer) -> None:
@@ -215,12 +163,6 @@ def test_sort_filter_statement_and_explanation(browser: tuple[BrowserContext, Re
     assert "برنامج عمل الجماعة" in page.inner_text("#explanation")  # MMC3's Arabic label
     assert page.locator("#statement tbody tr").count() >= 1
     assert recorder.foreign() == [] and recorder.errors == []
-
-
-def downloaded(page: Page, button: str) -> tuple[str, bytes]:
-    with page.expect_download() as info:
-        page.click(button)
-    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
 
 
 def test_the_xlsx_is_the_table_on_screen(browser: tuple[BrowserContext, Recorder],

@@ -3,7 +3,8 @@
 The demo exits 0 only if every event was processed, the ledger verifies and equals the
 offline calculation (each cycle with the commune data of its last approval), and the
 dead letters are exactly the expected ones; the summary on stdout says so, with each
-cycle's state and approval date and the reopened cycle's decisions. ``PAC_BROKER_URL``
+cycle's state and approval date, where each window's money is (ordered, paid, to
+recover, carried over) and the reopened cycle's decisions. ``PAC_BROKER_URL``
 is removed so that the embedded broker is used, and no process it started may outlive
 it.
 """
@@ -46,9 +47,13 @@ def test_demo_runs_end_to_end_on_the_embedded_broker(tmp_path: Path) -> None:
     out = done.stdout
     assert "0 differences" in out
     assert "ledger verify: ok:" in out
-    for cycle in range(2019, 2025):  # every cycle approved on June 30 of its grant year
-        assert re.search(rf"\n{cycle} +approuvé +{cycle + 1}-06-30 +standard ", out), cycle
+    for cycle in range(2019, 2025):  # approved on June 30 of its grant year (2021 again)
+        last = "2022-09-30" if cycle == 2021 else f"{cycle + 1}-06-30"
+        assert re.search(rf"\n{cycle} +approuvé +{last} +standard ", out), cycle
     assert re.search(r"\n2024 +approuvé +2025-06-30 +grandes_communes ", out)
+    assert re.search(r"\nCycle +Guichet +Alloué +Ordonnancé +Payé +Reste à payer +"
+                     r"À recouvrer +Reporté\n", out)
+    assert re.search(r"\n2022 +standard .* 227\s841\s000,00\n", out)  # to 2023
     assert "\n2021: approved on 2022-06-30, 2022-09-30; reopened on 2022-09-01" in out
     assert "metrics: http://127.0.0.1:" in out
     assert "embedded Tansu" in done.stderr

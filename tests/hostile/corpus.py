@@ -1,6 +1,6 @@
 """The hostile corpus: malformed and hostile messages, each with the code it must get.
 
-operations.md "Reliability, bad input" lists what it holds: broken JSON, wrong types,
+docs/operations.md s6 lists what it holds: broken JSON, wrong types,
 NaN and infinities, huge numbers and strings, unknown fields and ids, wrong schema
 versions, stale and conflicting revisions, over-payments, invalid UTF-8, 1 MiB messages,
 SQL and shell metacharacters, deeply nested JSON. The generic faults (not about any one

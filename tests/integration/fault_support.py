@@ -1,4 +1,4 @@
-"""Support of the reliability tests on the real services (operations.md "Reliability").
+"""Support of the reliability tests on the real services (docs/operations.md s6).
 
 What tests/integration/pipeline_support.py does not have: publishing raw (key, value)
 pairs (hostile bytes, no validation) with kafka-python, reading the dead-letter topic,
@@ -89,7 +89,7 @@ def dead_letter_records(env: dict[str, str], count: int, timeout: float = 60
 
 
 def ledger_snapshot(env: dict[str, str], cycles: Iterable[int]) -> dict[str, Any]:
-    """What finance teams read (interfaces.md): verify, summary, balances per cycle."""
+    """What finance teams read (docs/cli.md s3): verify, summary, balances per cycle."""
     verify = cli(env, "ledger", "verify")
     summary = cli(env, "ledger", "summary", "--format", "json")
     assert summary.returncode == 0, summary.stderr

@@ -35,7 +35,7 @@ def allocated(ledger: Ledger, cycle: int) -> Amounts:
 def check_phase(ledger: Ledger, program: Program, name: str, snapshots: Snapshots) -> None:
     snapshots[name] = {c: allocated(ledger, c) for c in program.cycles}
     if name == "after-approval":
-        assert snapshots[name] == snapshots["close"], "an approved cycle moved"
+        assert snapshots[name] == snapshots["payments"], "an approved cycle moved"
         frozen_data_kept(ledger, program)
     if name == "re-close" and len(program.approvals.get(REOPENED_CYCLE, [])) == 2:
         exactly_the_differences(ledger, program, snapshots)
@@ -48,9 +48,11 @@ def frozen_data_kept(ledger: Ledger, program: Program) -> None:
     original = {r["code"]: r["population"]["2014"] for r in program.communes}
     current = {r["code"]: r["population"]["2014"] for r in program.final_communes}
     [code] = [c for c in current if current[c] != original[c]]
+    approved = [s.cycle for s in ledger.summary() if s.state == "approved"]
+    assert approved, "no cycle approved before the correction"
     with ledger.reader() as reader:
         assert readside.commune(reader.state.communes()[code]).population[2014] == current[code]
-        for cycle in program.cycles:
+        for cycle in approved:
             inputs = readside.cycle_inputs(reader, cycle)
             assert {c.code: c.population[2014] for c in inputs.communes}[code] == \
                 original[code], cycle
@@ -60,7 +62,7 @@ def exactly_the_differences(ledger: Ledger, program: Program, snapshots: Snapsho
     """The re-approval's adjustment postings are the second approval's amounts minus the
     first's, commune by commune; no other cycle moved."""
     before, after = snapshots["late-appeal"], snapshots["re-close"]
-    assert before == snapshots["close"], "nothing moves while a cycle is reopened"
+    assert before == snapshots["after-approval"], "nothing moves while a cycle is reopened"
     for cycle in program.cycles:
         if cycle != REOPENED_CYCLE:
             assert after[cycle] == before[cycle], cycle
@@ -74,15 +76,20 @@ def exactly_the_differences(ledger: Ledger, program: Program, snapshots: Snapsho
 
 
 def adjustment_postings(ledger: Ledger, cycle: int) -> tuple[dict[str, int], set[date]]:
-    """(commune -> amount posted to its payable by adjustments, their effective dates)."""
+    """(commune -> amount adjustments posted to its payable and receivable accounts, their
+    effective dates): a decrease takes what is not ordered and leaves the rest owed, an
+    increase first clears what is owed (docs/ledger.md s3)."""
     t, p = TRANSACTIONS.c, POSTINGS.c
     query = (select(p.account, p.amount, t.effective_date)
              .join(TRANSACTIONS, t.id == p.transaction_id)
              .where(t.kind == "adjustment", t.cycle == cycle))
     with ledger.engine.connect() as conn:
         rows = conn.execute(query).all()
-    posted = {str(account).rsplit(":", 1)[1]: int(amount) for account, amount, _on in rows
-              if str(account).startswith("payable:")}
+    posted: dict[str, int] = {}
+    for account, amount, _on in rows:
+        if str(account).startswith(("payable:", "receivable:")):
+            code = str(account).rsplit(":", 1)[1]
+            posted[code] = posted.get(code, 0) + int(amount)
     return posted, {on for _account, _amount, on in rows}
 
 

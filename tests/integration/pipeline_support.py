@@ -1,11 +1,13 @@
 """Support of the real-broker pipeline tests: worker process, publishing, waiting, and an
-independent reference of events.md's rules to compare the ledger with.
+independent reference of the rules of docs/events.md to compare the ledger with.
 
 The reference does not use the pipeline's code: it replays the scenario's accepted
 messages (those without an expected rejection) with the plain rules of docs/events.md
 (latest commune, pools, highest revision, approvals with the commune data they freeze,
-reopenings, payments) and gives the amounts through the offline engine
-(``compute_cycle``), as ``pac-grants allocate`` does.
+reopenings), gives the amounts through the offline engine (``compute_cycle``), as
+``pac-grants allocate`` does, and the money's path (orders, payments, recoveries,
+offsets, carry-over, financiers) through the independent treasury replay of
+tests/unit/scenario_treasury.py.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
 from pac_grants.broker.tansu import terminate
-from pac_grants.rules.engine import compute_cycle
+from pac_grants.rules.engine import CycleResult, compute_cycle
 from pac_grants.rules.ruleset import packaged_ruleset_by_id
 from pac_grants.rules.types import Commune
 from pac_grants.scenario.encoding import loads
 from pac_grants.scenario.final import to_assessment
 from pac_grants.scenario.messages import Message
+from tests.unit.scenario_reference import following, total
+from tests.unit.scenario_treasury import Money
 
 CLI = [sys.executable, "-c", "from pac_grants.cli import main; main()"]
 
@@ -98,25 +103,24 @@ class Reference:
     """docs/events.md's stateful rules, replayed independently over accepted messages.
 
     An approval (``CycleClosed``) computes the cycle's amounts over the commune data of
-    that moment and keeps them with that data (docs/events.md "Frozen reference data"):
-    the ledger holds those amounts until a reopened cycle is approved again, which posts
-    one ``adjustment`` per window whose amounts changed. The program never sends a
-    closing in the same phase as a change of its cycle (topics are read concurrently),
-    so replaying in publication order is what the pipeline sees."""
+    that moment and the pools it shares (with a carry-over) and keeps them with that data
+    (docs/events.md s3.1): the ledger holds those amounts until a
+    reopened cycle is approved again. :attr:`money` replays what each approval, payment
+    and recovery posts. The program never sends a closing in the same phase as a change
+    of its cycle (topics are read concurrently), so replaying in publication order is
+    what the pipeline sees."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
         self.communes: dict[str, Commune] = {}
         self.rulesets: dict[int, str] = {}
-        self.pools: dict[int, dict[str, int]] = {}
+        self.pools: dict[int, dict[str, int]] = {}  # funded, MAD
         self.approvals: Counter[int] = Counter()  # approvals per cycle
         self.approved: set[int] = set()  # approved and not reopened
         self.frozen: dict[int, list[Commune]] = {}  # the data of the last approval
         self.posted: dict[int, dict[tuple[str, str], int]] = {}  # (window, code) -> centimes
-        self.adjustments = 0  # windows changed by re-approvals
         self.assessments: dict[tuple[int, str], dict[str, Any]] = {}
-        self.paid: Counter[tuple[int, str]] = Counter()
-        self.payment_refs: set[str] = set()
+        self.money = Money()
 
     @property
     def closed(self) -> set[int]:
@@ -130,7 +134,8 @@ class Reference:
         if event["event_id"] in self.seen:
             return
         self.seen.add(event["event_id"])
-        getattr(self, "_" + event["event_type"], self._no_effect)(event)
+        refused = getattr(self, "_" + event["event_type"], self._no_effect)(event)
+        assert refused is None, (refused, event)
 
     def _no_effect(self, e: dict[str, Any]) -> None:
         """Notifications and complaints change no amount by themselves."""
@@ -142,22 +147,26 @@ class Reference:
 
     def _CycleOpened(self, e: dict[str, Any]) -> None:
         self.rulesets[e["cycle"]] = e["ruleset_id"]
-        self.pools[e["cycle"]] = {w: int(p) for w, p in e["pools"].items()}
+        self.pools[e["cycle"]] = {w: total(p) for w, p in e["pools"].items()}
+        self.money.open(e["cycle"], packaged_ruleset_by_id(e["ruleset_id"]).document,
+                        e["pools"], _day(e), following(e["cycle"]))
 
     def _PoolAdjusted(self, e: dict[str, Any]) -> None:
-        self.pools[e["cycle"]][e["window"]] = int(e["pool_mad"])
+        self.pools[e["cycle"]][e["window"]] = total(e["pool_mad"])
+        self.money.adjust_pool(e["cycle"], e["window"], e["pool_mad"], _day(e))
 
     def _CycleClosed(self, e: dict[str, Any]) -> None:
         cycle = e["cycle"]
-        amounts = self.compute(cycle, list(self.communes.values()))
-        if self.approvals[cycle]:
-            before = self.posted[cycle]
-            changed = {window for window, code in set(amounts) | set(before)
-                       if amounts.get((window, code), 0) != before.get((window, code), 0)}
-            self.adjustments += len(changed)
-        self.posted[cycle], self.frozen[cycle] = amounts, list(self.communes.values())
+        result = self.compute(cycle, list(self.communes.values()))
+        self.posted[cycle] = {(w.window.id, c.code): c.amount * 100 for w in result.windows
+                              for c in w.communes if c.amount}
+        self.frozen[cycle] = list(self.communes.values())
         self.approvals[cycle] += 1
         self.approved.add(cycle)
+        self.money.approve(cycle, {(w.window.id, c.code): c.amount for w in result.windows
+                                   for c in w.communes},
+                           {w.window.id: w.unallocated for w in result.windows},
+                           date.fromisoformat(e["closed_on"]) if e.get("closed_on") else _day(e))
 
     def _CycleReopened(self, e: dict[str, Any]) -> None:
         self.approved.discard(e["cycle"])
@@ -167,27 +176,21 @@ class Reference:
         if key not in self.assessments or self.assessments[key]["revision"] < e["revision"]:
             self.assessments[key] = e
 
-    def _DisbursementExecuted(self, e: dict[str, Any]) -> None:
-        from decimal import Decimal
+    def _DisbursementExecuted(self, e: dict[str, Any]) -> str | None:
+        return self.money.disbursement(e, registered=True)
 
-        if e["payment_ref"] in self.payment_refs:  # events.md: no second effect
-            return
-        self.payment_refs.add(e["payment_ref"])
-        self.paid[(e["cycle"], e["commune_code"])] += int(Decimal(e["amount_mad"]) * 100)
+    def _RecoveryReceived(self, e: dict[str, Any]) -> str | None:
+        return self.money.recovery(e, registered=True)
 
-    def compute(self, cycle: int, communes: list[Commune]) -> dict[tuple[str, str], int]:
-        """(window, code) -> centimes for amounts > 0, over ``communes``."""
+    def compute(self, cycle: int, communes: list[Commune]) -> CycleResult:
+        """The cycle's result over ``communes`` and the pools it shares now."""
         ruleset = packaged_ruleset_by_id(self.rulesets[cycle])
         counting = {code: to_assessment(e) for (c, code), e in self.assessments.items()
                     if c == cycle}
-        result = compute_cycle(ruleset, communes, counting, self.pools[cycle])
-        return {(w.window.id, c.code): c.amount * 100 for w in result.windows
-                for c in w.communes if c.amount}
+        return compute_cycle(ruleset, communes, counting,
+                             self.money.effective(cycle, self.pools[cycle]))
 
-    def allocation(self, cycle: int) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
-        """What the ledger holds for an approved cycle: ((window, code) -> centimes for
-        amounts > 0 as of its last approval, window -> its pool balance in centimes)."""
-        amounts = self.posted[cycle]
-        unallocated = {w: pool * 100 - sum(v for (win, _c), v in amounts.items() if win == w)
-                       for w, pool in self.pools[cycle].items()}
-        return dict(amounts), unallocated
+
+def _day(event: dict[str, Any]) -> date:
+    """The date of ``occurred_at`` (UTC, as the program writes it)."""
+    return date.fromisoformat(event["occurred_at"][:10])

@@ -1,10 +1,11 @@
-"""The read API over a ledger filled by the real pipeline (issue 7; ledger.md "Reading
-it"; rules.md s7): ``pac-grants api`` as a child process, over HTTP on loopback.
+"""The read API over a ledger filled by the real pipeline (issue 7; docs/ledger.md
+"Reading it", docs/rules.md s7): ``pac-grants api`` as a child process, over HTTP on
+loopback.
 
 The oracle is independent of the API: the ledger commands' own JSON and CSV, and the
 offline engine over the program's final inputs (``Program.final_result``: each cycle's
-last approval, with the commune data it froze), which is what ledger.md "Consistent with
-the rules" says the ledger must hold; the program's approval dates for the cycles'
+last approval, with the commune data it froze), which is what docs/ledger.md s5 (consistent with
+the rules) says the ledger must hold; the program's approval dates for the cycles'
 states and balances as of a date.
 """
 

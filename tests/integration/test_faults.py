@@ -1,4 +1,4 @@
-"""Fault tests on the real services (operations.md "Reliability"; docs/reliability.md).
+"""Fault tests on the real services (docs/operations.md s6; docs/reliability.md).
 
 Each runs a sample program of ``pac_grants.scenario`` through ``pac-grants worker``
 processes on the real Apache Kafka broker and PostgreSQL of ``scripts/services``, hurts
@@ -40,7 +40,8 @@ BUSY = ("assessments", "complaints", "disbursements")
 
 @pytest.fixture(scope="module")
 def large() -> Program:
-    """1,545 communes, 10,400 assessments, 10,000 payments (a fifth of them are sent)."""
+    """1,545 communes, 10,300 assessments, 13,000 payment orders, 1,265 payments before
+    2021's reopening and 10,400 after (a fifth of those are sent)."""
     return generate_program(seed=6061, scale=15)
 
 
@@ -195,7 +196,7 @@ def test_postgres_stopped_for_20_seconds(medium: Program, run_of: object) -> Non
 def twice_out_of_order(records: list[Record], rng: random.Random) -> list[Record]:
     """Every record twice, the copy somewhere after its original, and the keys
     interleaved at random. The order of one key's records is kept: they share a
-    partition, and Kafka keeps a partition's order (events.md keys), so only the order
+    partition, and Kafka keeps a partition's order (docs/events.md s1: keys), so only the order
     across partitions and topics is scrambled, as a real broker may."""
     lanes: dict[tuple[str, bytes | None], list[Record]] = {}
     for record in records:
@@ -218,7 +219,7 @@ def twice_out_of_order(records: list[Record], rng: random.Random) -> list[Record
 
 def test_every_input_twice_and_out_of_order(medium: Program, run_of: object) -> None:
     """Each phase's messages twice and scrambled across keys and partitions: the same
-    ledger as delivering once (events.md: event_id and payment_ref redeliveries)."""
+    ledger as delivering once (docs/events.md s11: event_id and payment_ref redeliveries)."""
     run = run_of(medium)  # type: ignore[operator]
     rng = random.Random(4242)
     for phase in thinned(medium, 4):

@@ -1,4 +1,4 @@
-"""The hostile corpus on the real broker and PostgreSQL (operations.md "Bad input").
+"""The hostile corpus on the real broker and PostgreSQL (docs/operations.md s6).
 
 The baseline of tests/hostile/baseline.py is published phase by phase to a worker on a
 fresh PostgreSQL ledger; then every message of the corpus goes to its input topic

@@ -1,6 +1,6 @@
-"""The ledger's contract (ledger.md), one suite run on SQLite and on the real PostgreSQL.
+"""The ledger's contract (docs/ledger.md), one suite run on SQLite and on the real PostgreSQL.
 
-Like eventsourcing's persistence tests (style/examples.md item 8): every test takes a
+Like eventsourcing's persistence tests: every test takes a
 ``ledger`` built on a fresh database of each back end. PostgreSQL comes from
 ``tests/conftest.py``'s ``fresh_postgres_url`` (a throwaway database on the cluster of
 ``scripts/services``); without it these tests fail rather than skip.

@@ -1,4 +1,4 @@
-"""monitoring/ and docker-compose.yml, checked by the real tools (operations.md).
+"""monitoring/ and docker-compose.yml, checked by the real tools (docs/operations.md s1, s3).
 
 ``promtool`` (Debian package ``prometheus``) checks the scrape config, the alert rules,
 their unit tests (``monitoring/alerts_test.yml``) and the dashboard's PromQL;

@@ -1,7 +1,7 @@
 """A worker killed with SIGKILL mid-stream, restarted: nothing lost, nothing doubled.
 
-ledger.md "Exactly one effect per cause" and "commit Kafka offsets only after the
-database commit": after two kills during the assessments and the payments, the ledger
+docs/ledger.md s5, exactly one effect per cause, Kafka offsets committed only after the
+database commit: after two kills during the assessments and the payments, the ledger
 still equals the independent reference to the centime and verifies; every expected
 dead letter is there exactly once.
 """

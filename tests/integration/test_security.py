@@ -1,5 +1,5 @@
-"""Kafka security settings against the real broker's SASL listener (interfaces.md
-"Settings"; operations.md; scripts/services: SASL_PLAINTEXT on its own port, user
+"""Kafka security settings against the real broker's SASL listener (docs/cli.md
+s6; docs/operations.md s1; scripts/services: SASL_PLAINTEXT on its own port, user
 ``pac`` / ``pac-secret``, mechanisms PLAIN and SCRAM-SHA-256).
 
 The worker, ``topics create`` and ``publish`` run with ``PAC_KAFKA_*`` settings and must

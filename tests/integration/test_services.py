@@ -1,6 +1,6 @@
 """The real services of ``scripts/services`` answer as the rest of the suite expects.
 
-operations.md "Real services": a real Kafka broker (KRaft) with a PLAINTEXT listener, a
+docs/operations.md "Services": a real Kafka broker (KRaft) with a PLAINTEXT listener, a
 SASL_PLAINTEXT one (user ``pac``), an SSL and a SASL_SSL one (a certificate for
 127.0.0.1 signed by the CA in ``PAC_SERVICES_CA_FILE``), and a real PostgreSQL with
 database ``pac_grants`` owned by ``pac_grants`` and a ``pac_writer`` role without DDL

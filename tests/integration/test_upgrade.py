@@ -1,5 +1,5 @@
 """A ledger written by the previous release upgrades through the migrations and still
-verifies (docs/ledger.md "Upgrading").
+verifies (docs/ledger.md s8.1).
 
 ``tests/data/ledger-0.1.0.sqlite`` was written by release 0.1.0's own batch handler:
 cycle 2021 opened, assessed, closed, adjusted after an appeal and partly paid; cycle 2022

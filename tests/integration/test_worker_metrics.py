@@ -1,4 +1,4 @@
-"""The worker's ``/metrics`` against what it processed (operations.md "Metrics", issue 5).
+"""The worker's ``/metrics`` against what it processed (docs/operations.md "Metrics", issue 5).
 
 A worker child process (pipeline_support) on the real Kafka and a SQLite ledger gets a
 small scenario with known numbers, phase by phase: communes and a cycle, assessments

@@ -1,4 +1,4 @@
-"""Valid events of every type (events.md examples), as dicts to mutate in tests."""
+"""Valid events of every type (the examples of docs/events.md), as dicts to mutate in tests."""
 
 from __future__ import annotations
 

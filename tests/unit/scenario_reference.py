@@ -1,10 +1,12 @@
 """An independent replay of docs/events.md's stateful rules, for the sample program.
 
-It does not use the pipeline's code: plain dictionaries for the cycles, complaints,
-revisions and payments, the rules of docs/events.md "Cycles", "Complaints", "Order of
-checks", and the offline engine for the amounts and ``inputs_digest`` of an approval.
-:meth:`Reference.outcome` gives the dead-letter code a message must get (None: accepted
-or a redelivery), so a test can compare it with what the generator expects.
+It does not use the pipeline's code: plain dictionaries for the cycles, complaints and
+revisions, the rules of docs/events.md "Cycles", "Complaints", "Order of checks", the
+offline engine for the amounts and ``inputs_digest`` of an approval, and the treasury
+replay of scenario_treasury for the money's path (pools with financiers, carry-over,
+orders, payments, recoveries, offsets). :meth:`Reference.outcome` gives the dead-letter
+code a message must get (None: accepted or a redelivery), so a test can compare it with
+what the generator expects; ``Reference.money`` what the ledger must hold.
 """
 
 from __future__ import annotations
@@ -18,21 +20,24 @@ from typing import Any
 
 from models.decode import Rejection, decode
 from pac_grants.rules.engine import CycleResult, compute_cycle
-from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id
+from pac_grants.rules.ruleset import Ruleset, packaged_ruleset, packaged_ruleset_by_id
 from pac_grants.scenario import Message
 from pac_grants.scenario.final import to_assessment, to_commune
+from tests.unit.scenario_complaints import ComplaintRules, content, day
+from tests.unit.scenario_treasury import Money
 
-ENVELOPE = {"event_id", "event_type", "schema_version", "occurred_at", "source"}
-INPUTS = {"population", "investment_budget_mad", "participating", "eligibility"}
 Event = dict[str, Any]
 
 
-def content(event: Event) -> Event:
-    return {k: v for k, v in event.items() if k not in ENVELOPE}
+def total(pool: Any) -> int:
+    """A pool's total, in either form of docs/events.md s4.1."""
+    return int(pool["total"]) if isinstance(pool, dict) else int(pool)
 
 
-def day(text: str) -> date:
-    return date.fromisoformat(text)
+def following(cycle: int) -> set[str]:
+    """The windows of the next cycle's ruleset: where a carry-over may go."""
+    ruleset = packaged_ruleset(cycle + 1)
+    return {w.id for w in ruleset.windows} if ruleset else set()
 
 
 @dataclass
@@ -45,10 +50,9 @@ class Cycle:
     deadline: date | None = None
     reopened_on: date | None = None
     frozen: dict[str, Event] = field(default_factory=dict)  # communes of the last approval
-    posted: dict[str, int] = field(default_factory=dict)  # commune -> centimes allocated
 
 
-class Reference:
+class Reference(ComplaintRules):
     """What each message must do, replayed in publication order."""
 
     def __init__(self) -> None:
@@ -58,8 +62,7 @@ class Reference:
         self.revisions: dict[tuple[int, str], dict[int, Event]] = {}
         self.complaints: dict[str, Event] = {}
         self.decisions: dict[str, Event] = {}
-        self.payments: set[str] = set()
-        self.paid: dict[tuple[int, str], int] = {}
+        self.money = Money()
 
     def outcome(self, message: Message) -> str | None:
         decoded = decode(message.value, message.topic)
@@ -80,7 +83,10 @@ class Reference:
     def _CycleOpened(self, e: Event) -> str | None:
         if e["cycle"] in self.cycles:
             return "cycle_not_open"
-        self.cycles[e["cycle"]] = Cycle(packaged_ruleset_by_id(e["ruleset_id"]), dict(e["pools"]))
+        ruleset = packaged_ruleset_by_id(e["ruleset_id"])
+        self.cycles[e["cycle"]] = Cycle(ruleset, {w: total(p) for w, p in e["pools"].items()})
+        self.money.open(e["cycle"], ruleset.document, e["pools"], day(e["occurred_at"][:10]),
+                        following(e["cycle"]))
         return None
 
     def _PoolAdjusted(self, e: Event) -> str | None:
@@ -91,7 +97,9 @@ class Reference:
             return "unknown_window"
         if cycle.state == "approved":
             return "cycle_closed"
-        cycle.pools[e["window"]] = e["pool_mad"]
+        cycle.pools[e["window"]] = total(e["pool_mad"])
+        self.money.adjust_pool(e["cycle"], e["window"], e["pool_mad"],
+                               day(e["occurred_at"][:10]))
         return None
 
     def _ResultsNotified(self, e: Event) -> str | None:
@@ -113,16 +121,27 @@ class Reference:
         if cycle.state == "approved":
             return "cycle_not_open"
         on = day(e.get("closed_on") or e["occurred_at"][:10])
-        refused = self._closing_dates(e["cycle"], cycle, on) or self._open_complaints(e["cycle"])
+        refused = self._closing_dates(e["cycle"], cycle, on) or \
+            self._open_complaints(e["cycle"]) or self._previous_open(e["cycle"])
         if refused:
             return refused
         result = self.result(e["cycle"], cycle, self.communes)
         if e.get("inputs_digest") not in (None, result.inputs_digest):
             return "inputs_changed"
-        cycle.posted = {c.code: c.amount * 100 for w in result.windows for c in w.communes}
         cycle.state, cycle.frozen = "approved", copy.deepcopy(self.communes)
         cycle.approvals.append(on)
+        self.money.approve(e["cycle"], {(w.window.id, c.code): c.amount for w in result.windows
+                                        for c in w.communes},
+                           {w.window.id: w.unallocated for w in result.windows}, on)
         return None
+
+    def _previous_open(self, number: int) -> str | None:
+        """N waits for the first approval of N-1 when N-1 carries its money over."""
+        previous = self.cycles.get(number - 1)
+        if previous is None or previous.approvals:
+            return None
+        carries = self.money.policies[number - 1].unallocated == "carry_over"
+        return "previous_cycle_open" if carries else None
 
     def _closing_dates(self, number: int, cycle: Cycle, on: date) -> str | None:
         if cycle.state == "notified" and cycle.deadline and on <= cycle.deadline:
@@ -160,52 +179,7 @@ class Reference:
         counting = {code: to_assessment(max(held.values(), key=lambda a: a["revision"]))
                     for (c, code), held in self.revisions.items() if c == number}
         return compute_cycle(cycle.ruleset, [to_commune(r) for r in communes.values()],
-                             counting, cycle.pools)
-
-    # -- complaints -----------------------------------------------------------------------
-    def _ComplaintLodged(self, e: Event) -> str | None:
-        known = self.complaints.get(e["complaint_id"])
-        if known is not None:
-            return None if content(known) == content(e) else "conflicting_revision"
-        cycle = self.cycles.get(e["cycle"])
-        if cycle is None:
-            return "unknown_cycle"
-        if e["commune_code"] not in self.communes:
-            return "unknown_commune"
-        if not set(e["subjects"]) <= self.subjects(cycle, e["commune_code"]):
-            return "unknown_indicator"
-        if cycle.state == "approved":
-            return "cycle_closed"
-        if cycle.state != "notified":
-            return "cycle_not_notified"
-        lodged = day(e["lodged_on"])
-        if cycle.deadline and lodged > cycle.deadline:
-            return "complaint_late"
-        if cycle.notified_on and lodged < cycle.notified_on:
-            return "invalid_value"
-        self.complaints[e["complaint_id"]] = e
-        return None
-
-    def subjects(self, cycle: Cycle, code: str) -> set[str]:
-        population = self.communes[code]["population"][str(cycle.ruleset.population_census)]
-        window = cycle.ruleset.window_of(population)
-        indicators = {i.id for i in window.indicators} if window else set()
-        return indicators | {c.id for c in cycle.ruleset.conditions} | INPUTS
-
-    def _ComplaintDecided(self, e: Event) -> str | None:
-        lodged = self.complaints.get(e["complaint_id"])
-        if lodged is None or (lodged["cycle"], lodged["commune_code"]) != (
-                e["cycle"], e["commune_code"]):
-            return "unknown_complaint"
-        known = self.decisions.get(e["complaint_id"])
-        if known is not None:
-            return None if content(known) == content(e) else "conflicting_revision"
-        if self.cycles[e["cycle"]].state == "approved":
-            return "cycle_closed"
-        if day(e["decided_on"]) < day(lodged["lodged_on"]):
-            return "invalid_value"
-        self.decisions[e["complaint_id"]] = e
-        return None
+                             counting, self.money.effective(number, cycle.pools))
 
     # -- assessments and payments ---------------------------------------------------------
     def _AssessmentSubmitted(self, e: Event) -> str | None:
@@ -222,21 +196,7 @@ class Reference:
         return None
 
     def _DisbursementExecuted(self, e: Event) -> str | None:
-        if e["payment_ref"] in self.payments:
-            return None
-        cycle = self.cycles.get(e["cycle"])
-        if cycle is None:
-            return "unknown_cycle"
-        key = (e["cycle"], e["commune_code"])
-        if key[1] not in self.communes:
-            return "unknown_commune"
-        if not cycle.approvals:
-            return "cycle_not_closed"
-        if day(e["paid_on"]) < cycle.approvals[0]:
-            return "paid_before_approval"
-        amount = int(Decimal(e["amount_mad"]) * 100)
-        if self.paid.get(key, 0) + amount > cycle.posted.get(key[1], 0):
-            return "exceeds_outstanding"
-        self.payments.add(e["payment_ref"])
-        self.paid[key] = self.paid.get(key, 0) + amount
-        return None
+        return self.money.disbursement(e, e["commune_code"] in self.communes)
+
+    def _RecoveryReceived(self, e: Event) -> str | None:
+        return self.money.recovery(e, e["commune_code"] in self.communes)

@@ -1,4 +1,4 @@
-"""Invariants of rules.md s4.4 on random inputs (Hypothesis)."""
+"""Invariants of docs/rules.md s4 (step 4) on random inputs (Hypothesis)."""
 
 from __future__ import annotations
 

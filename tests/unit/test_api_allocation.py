@@ -1,5 +1,5 @@
 """The allocation table and explanation over a cycle recomputed from the pipeline's
-input state (rules.md s3-4, s7), on a ledger filled by the pipeline's batch handler."""
+input state (docs/rules.md s3-4, s7), on a ledger filled by the pipeline's batch handler."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The read API over a ledger written through the ledger's own API (ledger.md "Reading
-it"; interfaces.md ledger read commands). Same shapes as ``pac-grants ledger``."""
+"""The read API over a ledger written through the ledger's own API (docs/ledger.md
+"Reading it"; docs/cli.md s3). Same shapes as ``pac-grants ledger``."""
 
 from __future__ import annotations
 
@@ -52,13 +52,13 @@ def test_summary_is_the_ledger_summary(setup: tuple[TestClient, Ledger]) -> None
             {"window": "standard", "pool": "10000000.00", "allocated": "9000000.00",
              "unallocated": "1000000.00", "paid": "1234567.89", "eligible": 2,
              "ordered": "0.00", "outstanding": "7765432.11", "to_recover": "0.00",
-             "carried_over": "0.00"}]},
+             "carried_over": "0.00", "paid_by_offset": "0.00"}]},
         {"cycle": 2022, "status": "open", "state": "open", "closed_on": None,
          "decision_ref": None, "windows": [
             {"window": "standard", "pool": "5000000.00", "allocated": "0.00",
              "unallocated": "5000000.00", "paid": "0.00", "eligible": None,
              "ordered": "0.00", "outstanding": "0.00", "to_recover": "0.00",
-             "carried_over": "0.00"}]}]}
+             "carried_over": "0.00", "paid_by_offset": "0.00"}]}]}
 
 
 def test_balances_are_the_ledger_balances(setup: tuple[TestClient, Ledger]) -> None:
@@ -68,7 +68,7 @@ def test_balances_are_the_ledger_balances(setup: tuple[TestClient, Ledger]) -> N
     assert body["communes"][1] == {  # type: ignore[index]
         "code": AGADIR, "window": "standard", "allocated": "5750000.00",
         "paid": "1234567.89", "outstanding": "4515432.11", "name_fr": "Agadir",
-        "name_ar": "أكادير", "ordered": "0.00", "to_recover": "0.00"}
+        "name_ar": "أكادير", "ordered": "0.00", "to_recover": "0.00", "paid_by_offset": "0.00"}
 
 
 def test_balances_at_a_past_date(setup: tuple[TestClient, Ledger]) -> None:

@@ -3,7 +3,7 @@
 A drawn sequence of revisions (valid or not, or withdrawn), commune registrations and
 changes (population moving a commune between windows or out of all, participation) and
 pool changes is applied to a :class:`CycleBook`; after every step its result must be
-exactly the full recomputation's (rules.md s3-4), amounts, unallocated, eligibility,
+exactly the full recomputation's (docs/rules.md s3-4), amounts, unallocated, eligibility,
 caps and reasons, down to the explanation's standing and shares.
 """
 

@@ -1,4 +1,4 @@
-"""The calibration of rules.md s6: the 2019 ruleset reproduces the published grants."""
+"""The calibration of docs/rules.md s6: the 2019 ruleset reproduces the published grants."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Grafana dashboard and the alert rules speak only of metrics that exist.
 
-operations.md "Metrics": the dashboard shows throughput, latency, lag, dead letters and
+docs/operations.md s3: the dashboard shows throughput, latency, lag, dead letters and
 money per cycle. A renamed metric would leave an empty panel or a silent alert, so every
 ``pac_*`` name in a PromQL expression must be one that ``pac_grants.metrics`` declares.
 (The PromQL syntax itself is checked by promtool in tests/integration.)

@@ -1,4 +1,4 @@
-"""Every dead-letter code of events.md decidable from one message alone (models.decode)."""
+"""Every dead-letter code of docs/events.md s9 decidable from one message alone (models.decode)."""
 
 from __future__ import annotations
 

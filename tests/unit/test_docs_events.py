@@ -17,7 +17,7 @@ from typing import Any
 from models.decode import Rejection, decode
 from pac_grants.contract import input_events, topic_of
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs/events.md"
 HEADING = re.compile(r"^###? \d+(\.\d+)? (`(?P<type>\w+)`)?")
 ENVELOPE = {"event_id": "3f1c9a52-8d0e-4c53-9a4e-0c1f0b7d2a61", "schema_version": 1,
             "occurred_at": "2022-03-01T09:30:00Z", "source": "docs"}

@@ -1,4 +1,4 @@
-"""Engine-level invariants on random communes and assessments (rules.md s3-4)."""
+"""Engine-level invariants on random communes and assessments (docs/rules.md s3-4)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The hostile corpus (tests/hostile) through ``models.decode`` and the batch handler.
 
-docs/operations.md "Reliability, bad input": every malformed or hostile message is
+docs/operations.md s6, bad input: every malformed or hostile message is
 dead-lettered with the code docs/events.md implies, nothing stops the handler, and the
 ledger, the cycles' states and the complaints register are unchanged (but for the late
 complaint, which the register counts). Fast: an in-memory SQLite ledger, no broker (the

@@ -1,4 +1,4 @@
-"""The hash chain's hash (ledger.md "Tamper-evident") and money formatting."""
+"""The hash chain's hash (docs/ledger.md s8.3) and money formatting."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Validation of transaction specs before anything is written (ledger.md "Balanced")."""
+"""Validation of transaction specs before anything is written (docs/ledger.md s8.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Idempotence under redelivery, as a property (style/examples.md item 9; ledger.md
-"Exactly one effect per cause"): any redelivery of the same causes, in any batches,
+"""Idempotence under redelivery, as a property (docs/ledger.md s5,
+exactly one effect per cause): any redelivery of the same causes, in any batches,
 leaves the same balances as delivering each cause once, and the chain verifies."""
 
 from __future__ import annotations

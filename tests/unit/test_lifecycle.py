@@ -1,4 +1,4 @@
-"""A cycle's life through the batch handler (docs/events.md "Lifecycle"): notification,
+"""A cycle's life through the batch handler (docs/events.md s4, s6): notification,
 complaints, approval, reopening, frozen reference data, business dates.
 
 Each test feeds messages as the agents would and checks the dead-letter codes in the

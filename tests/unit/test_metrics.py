@@ -1,4 +1,4 @@
-"""The metrics contract of operations.md ("Metrics") and the observer that moves it."""
+"""The metrics contract of docs/operations.md ("Metrics") and the observer that moves it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pac_grants.observer import Observer
 NOW = 1_700_000_000.0
 ASSESSMENTS = "pac.assessments.v1"
 
-#: operations.md "Metrics", transcribed: exposed name -> (type, label names).
+#: docs/operations.md "Metrics", transcribed: exposed name -> (type, label names).
 SPEC: dict[str, tuple[str, set[str]]] = {
     "pac_events_consumed_total": ("counter", {"topic"}),
     "pac_events_rejected_total": ("counter", {"topic", "code"}),
@@ -32,11 +32,16 @@ SPEC: dict[str, tuple[str, set[str]]] = {
     "pac_consumer_lag_messages": ("gauge", {"topic", "partition"}),
     "pac_last_processed_timestamp_seconds": ("gauge", set()),
     "pac_build_info": ("gauge", {"version"}),
-    # Not in the spec's list, needed by the "ledger verification failed" alert.
+    # docs/operations.md "Metrics": the last verification, for its alert.
     "pac_ledger_verify_ok": ("gauge", set()),
     # docs/operations.md "Metrics": the approval lifecycle.
     "pac_cycle_state": ("gauge", {"cycle", "state"}),
     "pac_complaints_open": ("gauge", {"cycle"}),
+    # docs/operations.md "Metrics": the treasury's position per cycle.
+    "pac_ordered_mad": ("gauge", {"cycle"}),
+    "pac_paid_mad": ("gauge", {"cycle"}),
+    "pac_overdue_mad": ("gauge", {"cycle"}),
+    "pac_to_recover_mad": ("gauge", {"cycle"}),
     # docs/operations.md "Alerts": a batch the database refuses (docs/pipeline.md).
     "pac_batch_failures_total": ("counter", {"topic"}),
     "pac_batch_stuck": ("gauge", {"topic"}),
@@ -66,6 +71,7 @@ def exercise(observer: Observer) -> None:
     observer.lag(ASSESSMENTS, 3, 42)
     observer.verified(True)
     observer.cycle_life(2021, "notified", 2)
+    observer.treasury(2021, 1_000_000, 500_000, 250_000, 12_500)
     observer.batch_failed(ASSESSMENTS)
     observer.batch_stuck(ASSESSMENTS, False)
 

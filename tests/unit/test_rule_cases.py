@@ -1,4 +1,4 @@
-"""Every declarative case of ``cases/`` through the engine, to the dirham (rules.md s5)."""
+"""Every declarative case of ``cases/`` through the engine, to the dirham (docs/rules.md s5)."""
 
 from __future__ import annotations
 

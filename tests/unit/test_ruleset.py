@@ -1,4 +1,4 @@
-"""Ruleset loading and validation (rules.md s1)."""
+"""Ruleset loading and validation (docs/rules.md s1)."""
 
 from __future__ import annotations
 

@@ -24,15 +24,16 @@ from pac_grants.scenario.final import to_assessment
 from pac_grants.scenario.program import DEMO_POOLS
 
 PHASES = ["reference", "open", "assessments", "notify", "complaints", "early-close",
-          "decisions", "close", "after-approval", "reopen", "late-appeal", "re-close",
-          "disbursements", "malformed"]
+          "decisions", "close", "close-next", "payments", "after-approval", "reopen",
+          "late-appeal", "re-close", "recoveries", "close-last", "disbursements", "malformed"]
 KEYS = {"communes": "code", "cycles": "cycle", "complaints": "commune_code",
         "assessments": "commune_code", "disbursements": "commune_code"}
 #: Codes that need the state: decoding alone accepts the message.
 STATEFUL = {"stale_revision", "conflicting_revision", "exceeds_outstanding", "cycle_not_closed",
             "cycle_not_open", "unknown_commune", "cycle_closed", "cycle_not_notified",
             "complaint_late", "complaints_open", "complaint_window_open", "unknown_complaint",
-            "paid_before_approval", "inputs_changed"}
+            "paid_before_approval", "inputs_changed", "previous_cycle_open", "unknown_order",
+            "exceeds_order", "exceeds_receivable"}
 #: Codes decided by decoding an assessment, but by the state for these topics: a
 #: complaint's subjects need the commune's window, a reopening's date the approval's.
 STATEFUL_ON = {("complaints", "unknown_indicator"), ("cycles", "invalid_value")}
@@ -94,7 +95,8 @@ def test_the_faults_cover_the_dead_letter_codes(program: Program) -> None:
                      "cycle_not_open", "unknown_window", "unknown_commune", "cycle_closed",
                      "cycle_not_notified", "complaint_late", "complaints_open",
                      "complaint_window_open", "unknown_complaint", "paid_before_approval",
-                     "inputs_changed"}
+                     "inputs_changed", "previous_cycle_open", "unknown_order", "exceeds_order",
+                     "exceeds_receivable"}
     large = [m for m in program.messages() if m.expect_rejection == "message_too_large"]
     assert [len(m.value) for m in large] == [64 * 1024 + 1]
     assert json.loads(large[0].value)["event_type"] == "AssessmentSubmitted"
@@ -220,11 +222,12 @@ def test_cli_writes_the_files_and_reports_bad_arguments_in_one_line(tmp_path: Pa
     assert runner.invoke(main, ["scenario", "--help"]).exit_code == 0
 
 
-@pytest.mark.parametrize("cycle", [2021, 2022])
+@pytest.mark.parametrize("cycle", [2021, 2022, 2023])
 def test_the_written_frozen_inputs_give_the_final_amounts_offline(
         program: Program, tmp_path: Path, cycle: int) -> None:
     """``communes-CYCLE.csv``: the data of the cycle's last approval (2022: before the
-    correction; 2021, approved again after it: with it)."""
+    correction; 2021, approved again after it: with it), and its effective pool (2022:
+    without what it carried over; 2023: with it)."""
     program.write_jsonl(tmp_path)
     pool = program.pools[cycle]["standard"]
     result = CliRunner().invoke(main, [
@@ -239,13 +242,36 @@ def test_the_written_frozen_inputs_give_the_final_amounts_offline(
 
 def test_pools_are_the_demo_pools_times_scale_and_one_change_before_approval(
         scaled: Program) -> None:
+    """docs/events.md s4.1: co-financed windows name their financiers (2023, 2024
+    standard); the World Bank and AFD join 2022 before its approval."""
     opened = {e["cycle"]: e["pools"] for e in events(scaled, "cycles", "CycleOpened")}
-    assert opened == {c: {w: p * 2 for w, p in DEMO_POOLS[c].items()} for c in range(2019, 2025)}
+    assert {c: {w: p["total"] if isinstance(p, dict) else p for w, p in pools.items()}
+            for c, pools in opened.items()} == {
+        c: {w: p * 2 for w, p in DEMO_POOLS[c].items()} for c in range(2019, 2025)}
+    assert opened[2024]["standard"] == {"total": 2_600_000_000, "financiers": {
+        "afd": 600_000_000, "state": 400_000_000, "world_bank": 1_600_000_000}}
+    assert opened[2024]["grandes_communes"] == 1_000_000_000
+    for pools in opened.values():
+        for pool in pools.values():
+            if isinstance(pool, dict):
+                assert sum(pool["financiers"].values()) == pool["total"]
     changes = [(json.loads(m.value), m.expect_rejection) for m in scaled.messages()
                if b'"PoolAdjusted"' in m.value]
     [adjusted] = [e for e, code in changes if code is None]
-    assert adjusted == {**adjusted, "cycle": 2022, "window": "standard",
-                        "pool_mad": (1_600_000_000 + 50_000_000) * 2}
+    assert adjusted == {**adjusted, "cycle": 2022, "window": "standard", "pool_mad": {
+        "total": 6_000_000_000, "financiers": {"afd": 800_000_000, "state": 3_200_000_000,
+                                               "world_bank": 2_000_000_000}}}
     assert adjusted["occurred_at"] < "2023-06-30"  # before its approval
-    assert scaled.final_inputs(2022)[2] == {"standard": 3_300_000_000}
+    carried = scaled.carried[2022]["standard"]
+    assert scaled.final_inputs(2022)[2] == {"standard": 6_000_000_000 - carried}
     assert {code for _e, code in changes} == {None, "cycle_closed", "unknown_window"}
+
+
+def test_2022_carries_what_its_caps_leave_over_to_2023(scaled: Program) -> None:
+    """papc-2022 ``unallocated: carry_over``: every eligible commune of 2022 gets its cap,
+    the rest of the pool goes to 2023, which shares its own pool plus it."""
+    carried = scaled.carried[2022]["standard"]
+    result = scaled.final_result(2022).windows[0]
+    assert carried > 0 and result.allocated + carried == 6_000_000_000
+    assert all(c.amount == c.cap for c in result.communes if c.eligible)
+    assert scaled.pools[2023] == {"standard": 3_400_000_000 + carried}

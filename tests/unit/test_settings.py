@@ -1,4 +1,4 @@
-"""Settings (interfaces.md "Settings"): defaults, validation in one line, secrets hidden."""
+"""Settings (docs/cli.md "Settings"): defaults, validation in one line, secrets hidden."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The stream commands' user-facing behaviour that needs no broker (interfaces.md).
+"""The stream commands' user-facing behaviour that needs no broker (docs/cli.md s4).
 
 Invalid lines are reported as ``file:line: code: message`` and not sent; an unreachable
 broker or a bad setting is one line and exit 2, never a traceback. Publishing valid

@@ -1,8 +1,8 @@
 """The batch handler (streams/handlers.py) on an in-memory SQLite ledger.
 
 Each test feeds input messages as the agents would and checks the ledger against the
-rules engine over the same final inputs (ledger.md "Consistent with the rules"), the
-dead-letter codes the pipeline decides (events.md), and redelivery without effect.
+rules engine over the same final inputs (docs/ledger.md s5, consistent with the rules), the
+dead-letter codes the pipeline decides (docs/events.md s9), and redelivery without effect.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def test_held_assessment_counts_once_commune_and_cycle_are_known() -> None:
 
 
 def indicators_2024(window_id: str) -> dict[str, Any]:
-    """Valid values for every indicator of a window of papc-2024 (rules.md s2)."""
+    """Valid values for every indicator of a window of papc-2024 (docs/rules.md s2)."""
     ruleset = packaged_ruleset(2024)
     assert ruleset is not None
     window = ruleset.window(window_id)
@@ -230,7 +230,7 @@ def test_a_cycle_closed_without_eligible_commune_reads_closed() -> None:
 
 def test_dead_letters_of_hostile_bytes_fit_every_database() -> None:
     """A NUL (PostgreSQL text refuses it) goes base64; a key with NUL or bad UTF-8 is
-    escaped; a value over 64 KiB is cut (events.md limit) with its size."""
+    escaped; a value over 64 KiB is cut (docs/events.md s8.2) with its size."""
     feed = Feed()
     feed.batch([feed.message("communes", b'{"event_type": "a\x00b"}', key="k\x00"),
                 feed.message("communes", b"x" * (1024 * 1024))])

@@ -1,5 +1,5 @@
 """The worker's lag and ledger checks (pac_grants/health.py), the settings they read, and
-the per-stage timing of a batch (operations.md "Metrics").
+the per-stage timing of a batch (docs/operations.md "Metrics").
 
 Lag runs against a fake of Faust's consumer (the real one is exercised by
 tests/integration/test_worker_metrics.py); verification runs on a real SQLite ledger

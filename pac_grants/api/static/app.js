@@ -1,40 +1,15 @@
-// The finance page of pac-grants (issues 7 and 12). No framework, no network beyond this
-// service: the token is asked once, kept in sessionStorage, and sent to /api/v1. Labels
-// and money come from i18n.js (French or Arabic); sums and sorts use BigInt centimes,
-// only the chart's bar lengths use Number. The filters and the order of the table are
-// those of pac_grants/api/table.py, so that a download is the table on screen.
+// The finance page of pac-grants (issues 7 and 12): sign in, the cycle, and the
+// allocation view. No framework, no network beyond this service: the token is asked
+// once, kept in sessionStorage, and sent to /api/v1 (page.js). Labels and money come
+// from i18n.js (French or Arabic); sums and sorts use BigInt centimes, only the
+// chart's bar lengths use Number. The filters and the order of the table are those of
+// pac_grants/api/table.py, so that a download is the table on screen. The other views
+// are lifecycle.js, treasury.js and simulation.js.
 "use strict";
 
-const API = "/api/v1";
-const KEY = "pacToken";
-const $ = (id) => document.getElementById(id);
 const state = { rows: [], sortKey: "amount", sortDesc: true, cycle: null, summary: [], code: null };
-const t = I18N.t;
-
-function token() { return sessionStorage.getItem(KEY); }
-
-async function api(path) {
-  const response = await fetch(API + path, { headers: { Authorization: "Bearer " + token() } });
-  if (response.status === 401) { signOut(t("login.refused")); throw new Error("401"); }
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new Error(body.detail || response.status + " " + response.statusText);
-  }
-  return response;
-}
-async function json(path) { return (await api(path)).json(); }
-
-function moneyCell(value) { return el("td", { class: "num", "data-amount": value }, I18N.money(value)); }
-function showError(message) { $("status").textContent = message || ""; }
-function nameOf(r) { return I18N.lang === "ar" ? r.name_ar || r.name_fr : r.name_fr || r.name_ar; }
 
 // -- sign in / out -----------------------------------------------------------------
-function signOut(message) {
-  sessionStorage.removeItem(KEY);
-  $("app").hidden = true; $("signout").hidden = true; $("print").hidden = true;
-  $("login").hidden = false;
-  $("login-error").textContent = message || "";
-}
 async function signIn(event) {
   event.preventDefault();
   sessionStorage.setItem(KEY, $("token").value);
@@ -52,13 +27,13 @@ async function start() {
   fillCycles();
   if (summary.cycles.length) {
     $("cycle").value = summary.cycles[summary.cycles.length - 1].cycle;
-    await loadCycle();
+    await Promise.all([loadCycle(), Views.show(location.hash.slice(1) || "allocation")]);
   } else showError(t("empty.ledger"));
 }
 function fillCycles() {
   const chosen = $("cycle").value;
   $("cycle").replaceChildren(...state.summary.map((c) => el("option", { value: c.cycle },
-    c.cycle + " (" + t("status." + c.status) + ")")));
+    c.cycle + " (" + t("status." + c.state) + ")")));
   if (chosen) $("cycle").value = chosen;
 }
 
@@ -74,10 +49,16 @@ async function loadCycle() {
   }
   state.rows = data.windows.flatMap((w) => w.communes.map((r) => ({ ...r, window: w.window })));
   state.windows = data.windows.map((w) => w.window);
+  state.byCode = new Map(state.rows.map((r) => [r.code, r]));
   fillWindows();
   render();
+  Views.rerender();  // the other views name communes with these rows
   await loadReport();
   $("allocation").dataset.cycle = String(state.cycle);  // loaded (tests wait for it)
+}
+function communeName(code) {
+  const r = state.byCode && state.byCode.get(code);
+  return r ? nameOf(r) : "";
 }
 function fillWindows() {
   const chosen = $("window").value;
@@ -91,7 +72,7 @@ function summaryLine() {
   return c.windows.map((w) => w.window + " : " + t("col.pool") + " " + I18N.money(w.pool, true) +
     ", " + t("col.allocated") + " " + I18N.money(w.allocated, true) + ", " + t("col.unallocated") + " " +
     I18N.money(w.unallocated, true) + ", " + t("col.paid") + " " + I18N.money(w.paid, true) + ", " +
-    t("col.eligible") + " " + I18N.number(w.eligible)).join(" · ") + " (" + t("status." + c.status) + ")";
+    t("col.eligible") + " " + I18N.number(w.eligible)).join(" · ") + " (" + t("status." + c.state) + ")";
 }
 
 function visible() {
@@ -149,14 +130,7 @@ function rowOf(r) {
     moneyCell(r.amount), moneyCell(r.ledger_allocated), moneyCell(r.paid), moneyCell(r.outstanding));
 }
 
-// -- the bar chart (inline SVG) ----------------------------------------------------
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// -- the bar chart (chart.js) ----------------------------------------------------------
 function drawChart(rows) {
   let bars;
   if ($("chart-by").value === "region") {
@@ -167,19 +141,7 @@ function drawChart(rows) {
     bars = rows.filter((r) => I18N.cents(r.amount) > 0n).map((r) => ({ label: nameOf(r) || r.code, c: I18N.cents(r.amount) }));
   }
   bars.sort((a, b) => (b.c > a.c ? 1 : b.c < a.c ? -1 : 0));
-  bars = bars.slice(0, 15);
-  const max = bars.reduce((m, b) => (b.c > m ? b.c : m), 1n);
-  const row = 17, left = 190, width = 520;
-  const chart = svg("svg", { width: left + width + 150, height: bars.length * row + 10,
-    role: "img", "aria-label": t("chart.title"), direction: "ltr" });
-  bars.forEach((b, i) => {
-    const y = 5 + i * row;
-    const w = Math.max(1, Math.round(width * Number((b.c * 10000n) / max) / 10000));
-    chart.append(svg("text", { x: left - 6, y: y + 12, "text-anchor": "end", class: "label" }, b.label),
-      svg("rect", { x: left, y, width: w, height: row - 4, class: "bar" }),
-      svg("text", { x: left + w + 6, y: y + 12, class: "value" }, I18N.money(b.c)));
-  });
-  $("chart").replaceChildren(chart);
+  $("chart").replaceChildren(barChart(bars.slice(0, 15), t("chart.title")));
 }
 
 // -- reports: totals by region and province --------------------------------------------
@@ -205,93 +167,6 @@ function renderReport() {
   $("provinces").replaceChildren(...(r ? reportTable(r.provinces, ["region", "province"]) : []));
 }
 
-// -- statement, explanation, history ------------------------------------------------------
-async function openCommune(code) {
-  state.code = code;
-  $("detail").hidden = false;
-  $("detail-title").textContent = code;
-  $("detail-summary").textContent = t("loading");
-  for (const id of ["explanation", "statement", "history"]) $(id).replaceChildren();
-  const path = "/communes/" + encodeURIComponent(code);
-  const [explanation, statement, history] = await Promise.allSettled([
-    json("/cycles/" + state.cycle + path + "/explanation"), json(path + "/statement?cycle=" + state.cycle),
-    json(path + "/history")]);
-  state.detail = { explanation, statement, history };
-  renderDetail();
-}
-function renderDetail() {
-  const d = state.detail;
-  if (!d || $("detail").hidden) return;
-  if (d.explanation.status === "fulfilled") showExplanation(d.explanation.value);
-  else $("detail-summary").textContent = d.explanation.reason.message;
-  if (d.statement.status === "fulfilled") showStatement(d.statement.value);
-  else $("statement").replaceChildren(el("p", {}, d.statement.reason.message));
-  if (d.history.status === "fulfilled") showHistory(d.history.value);
-}
-function roundedCents(decimalText) {  // "1234.567891" -> 123457n, half to even
-  const [whole, frac = ""] = String(decimalText).split(".");
-  const digits = (frac + "000").slice(0, 3);
-  let c = BigInt(whole.replace("-", "") + digits.slice(0, 2));
-  const rest = frac.slice(2).replace(/0+$/, "");
-  if (rest > "5" || (rest.startsWith("5") && (rest.length > 1 || c % 2n === 1n))) c += 1n;
-  return whole.startsWith("-") ? -c : c;
-}
-function sentence(x) {
-  const f = x.formula, amount = I18N.money(x.amount, true);
-  if (!x.eligible) {
-    const failed = x.failed_conditions.length ? t("summary.failed", { ids: x.failed_conditions.join(", ") }) : "";
-    return t("summary.not_eligible", { reasons: I18N.reasons(x.reasons), failed, amount });
-  }
-  const ideal = I18N.money(roundedCents(f.ideal_amount), true);
-  if (f.capped) return t("summary.capped", { score: x.score, ideal, round: f.cap_round, amount });
-  return t("summary.share", { score: x.score, ideal, amount, bump: f.rounded_up ? t("summary.bump") : "" });
-}
-function showExplanation(x) {
-  $("detail-title").replaceChildren(name(I18N.lang === "ar" ? x.commune.name_ar : x.commune.name_fr),
-    " (" + x.commune.code + ")");
-  $("detail-summary").textContent = sentence(x);
-  const f = x.formula, yes = (v) => t(v ? "yes" : "no");
-  const facts = [["fact.window", x.window], ["fact.ruleset", x.ruleset.id + " v" + x.ruleset.version],
-    ["fact.ruleset_digest", x.ruleset.digest], ["fact.inputs_digest", x.inputs_digest],
-    ["fact.assessment", x.assessment ? x.assessment.assessment_id + " " + t("fact.revision") + " " +
-      x.assessment.revision : t("fact.none")],
-    [t("fact.population", { census: x.population.census }), I18N.number(x.population.value)],
-    [t("fact.score", { min: x.min_score }), x.score ?? "–"],
-    ["fact.eligible", x.eligible ? t("yes") : t("no") + " : " + I18N.reasons(x.reasons)],
-    ["fact.weight", I18N.number(f.weight) + " " + t("fact.of") + " " + I18N.number(f.total_weight)],
-    ["fact.pool", I18N.money(f.pool, true)], ["fact.ideal", I18N.money(roundedCents(f.ideal_amount), true)],
-    ["fact.cap", f.cap === null ? t("fact.none") : I18N.money(f.cap, true)],
-    ["fact.capped", f.capped ? t("yes") + " (" + t("fact.round") + " " + f.cap_round + ")" : t("no")],
-    ["fact.rounded_up", yes(f.rounded_up)], ["fact.amount", I18N.money(x.amount, true)]];
-  const table = el("table", { class: "facts" }, ...facts.map(([k, v]) =>
-    el("tr", {}, el("th", {}, k.startsWith("fact.") ? t(k) : k), el("td", {}, v))));
-  const verdict = (v) => t(v === true ? "condition.met" : v === false ? "condition.not_met" : "condition.unknown");
-  const checks = el("table", { class: "facts checks" },
-    ...x.conditions.map((c) => el("tr", { class: c.value === false ? "failed" : "" }, el("th", {}, c.id),
-      el("td", {}, I18N.ruleLabel(c)), el("td", {}, verdict(c.value)))),
-    ...x.indicators.map((i) => el("tr", {}, el("th", {}, i.id),
-      el("td", {}, I18N.ruleLabel(i) + " = " + i.value), el("td", { class: "num" }, i.points + "/" + i.max_points))));
-  $("explanation").replaceChildren(table, checks);
-}
-function showStatement(s) {
-  const keys = ["sequence", "date", "kind", "reason", "allocated", "paid", "outstanding",
-    "balance_allocated", "balance_paid", "balance_outstanding"];
-  const head = el("tr", {}, ...keys.map((k) => el("th", {}, t("col." + k))));
-  const rows = s.entries.map((e) => el("tr", {}, el("td", {}, e.sequence), el("td", {}, e.effective_date),
-    el("td", {}, t("kind." + e.kind)), el("td", {}, e.reason), moneyCell(e.allocated), moneyCell(e.paid),
-    moneyCell(e.outstanding), moneyCell(e.balance.allocated), moneyCell(e.balance.paid),
-    moneyCell(e.balance.outstanding)));
-  $("statement").replaceChildren(el("table", { class: "statement" }, el("thead", {}, head), el("tbody", {}, ...rows)));
-}
-function showHistory(h) {
-  const keys = ["cycle", "allocated", "paid", "outstanding", "per_capita", "change"];
-  const head = el("tr", {}, ...keys.map((k) => el("th", {}, t("col." + k))));
-  const cell = (v) => (v === null ? el("td", { class: "num" }, "–") : moneyCell(v));
-  const rows = h.cycles.map((c) => el("tr", {}, el("td", {}, c.cycle), moneyCell(c.allocated), moneyCell(c.paid),
-    moneyCell(c.outstanding), cell(c.per_capita), cell(c.change)));
-  $("history").replaceChildren(el("table", { class: "statement" }, el("thead", {}, head), el("tbody", {}, ...rows)));
-}
-
 // -- downloads -----------------------------------------------------------------------
 function viewQuery(extra) {
   const q = new URLSearchParams({ lang: I18N.lang, sort: state.sortKey, order: state.sortDesc ? "desc" : "asc" });
@@ -301,15 +176,6 @@ function viewQuery(extra) {
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return "?" + q.toString();
 }
-async function download(path, filename) {
-  try {
-    const blob = await (await api(path)).blob();
-    const url = URL.createObjectURL(blob);
-    const a = el("a", { href: url, download: filename });
-    document.body.append(a); a.click(); a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } catch (e) { if (e.message !== "401") showError(e.message); }
-}
 const table = () => "/cycles/" + state.cycle + "/allocation";
 const statement = () => "/communes/" + encodeURIComponent(state.code) + "/statement";
 
@@ -318,8 +184,13 @@ $("login-form").addEventListener("submit", signIn);
 $("signout").addEventListener("click", () => signOut(""));
 $("print").addEventListener("click", () => window.print());
 $("lang-switch").addEventListener("click", () => I18N.setLang(I18N.other()));
-I18N.onChange(() => { fillCycles(); fillWindows(); render(); renderReport(); renderDetail(); });
-$("cycle").addEventListener("change", loadCycle);
+I18N.onChange(() => { fillCycles(); fillWindows(); render(); renderReport(); renderDetail(); Views.rerender(); });
+$("cycle").addEventListener("change", () => { loadCycle(); Views.cycleChanged(); });
+window.addEventListener("hashchange", () => Views.show(location.hash.slice(1) || "allocation"));
+$("tabs").addEventListener("click", (event) => {
+  const tab = event.target.closest("[role=tab]");
+  if (tab) Views.show(tab.dataset.tab);
+});
 for (const id of ["window", "eligibility", "chart-by"]) $(id).addEventListener("change", render);
 $("filter").addEventListener("input", render);
 $("download").addEventListener("click", () => download("/cycles/" + state.cycle + "/export.csv", "pac-ledger-" + state.cycle + ".csv"));

@@ -37,7 +37,17 @@ const I18N = (() => {
     const [before, after] = c < 0n ? rules.negative : rules.positive;
     return before + body + after;
   }
-  function number(value) { return value === null || value === undefined ? "–" : grouped(String(value)); }
+  function number(value) {
+    if (value === null || value === undefined) return "–";
+    const text = String(value);
+    return text.startsWith("-") ? "-" + grouped(text.slice(1)) : grouped(text);
+  }
+  // A decimal that is not money ("6.5" days, "0.1747"), with the language's separators.
+  function decimal(value) {
+    if (value === null || value === undefined) return "–";
+    const [whole, frac] = String(value).split(".");
+    return number(whole) + (frac === undefined ? "" : config.money[lang].decimal + frac);
+  }
   // Text as searched and sorted (pac_grants/api/table.py fold): no accents, lower case.
   function fold(value) { return String(value ?? "").normalize("NFD").replace(/\p{Mn}/gu, "").toLowerCase(); }
   function reasons(codes) { return codes.map((c) => t("reason." + c)).join(lang === "fr" ? " ; " : "؛ "); }
@@ -61,7 +71,7 @@ const I18N = (() => {
   function onChange(listener) { listeners.push(listener); }
   function other() { return lang === "fr" ? "ar" : "fr"; }
   apply();
-  return { t, cents, money, number, fold, reasons, ruleLabel, setLang, onChange, other,
+  return { t, cents, money, number, decimal, fold, reasons, ruleLabel, setLang, onChange, other,
     get lang() { return lang; } };
 })();
 

@@ -1,11 +1,11 @@
-"""The ledger (ledger.md) and its reference tables.
+"""The ledger (docs/ledger.md s8.1) and its reference tables.
 
 Revision ID: 0001_ledger
 Revises:
 Create Date: 2026-11-29
 
-On PostgreSQL the ledger tables are made append-only by the database itself (ledger.md
-"Guarantees"): triggers refuse UPDATE, DELETE and TRUNCATE, and the role ``pac_writer``
+On PostgreSQL the ledger tables are made append-only by the database itself
+(docs/ledger.md s5, s8.4): triggers refuse UPDATE, DELETE and TRUNCATE, and the role ``pac_writer``
 (if it exists; ``scripts/services`` creates it) gets only SELECT and INSERT on them.
 """
 
@@ -28,7 +28,7 @@ CREATE FUNCTION pac_ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
     RAISE EXCEPTION 'the ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege',
-              HINT = 'post a correcting transaction instead (ledger.md)';
+              HINT = 'post a correcting transaction instead (docs/ledger.md s5)';
 END $$
 """
 

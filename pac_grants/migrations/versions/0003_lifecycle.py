@@ -1,4 +1,4 @@
-"""The approval lifecycle (docs/events.md "Lifecycle"): cycle states, stored rulesets,
+"""The approval lifecycle (docs/events.md s4, s6): cycle states, stored rulesets,
 complaints, frozen reference data.
 
 Revision ID: 0003_lifecycle
