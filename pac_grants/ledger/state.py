@@ -18,7 +18,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from models import state as t
 from models.codes import CycleState
@@ -29,7 +43,7 @@ CHUNK = 500  # bound on IN (...) parameters
 
 @dataclass(frozen=True)
 class CycleRow:
-    """A cycle as the pipeline keeps it (docs/events.md "Cycle states")."""
+    """A cycle as the pipeline keeps it (docs/events.md s4)."""
 
     cycle: int
     ruleset_id: str
@@ -166,6 +180,22 @@ def _offsets_update(rows: list[dict[str, Any]]) -> Any:
         [row["partition"] for row in rows])).values(offset=cases)
 
 
+_KEYS = text("SELECT k.cycle, k.code FROM unnest(CAST(:cycles AS integer[]), "
+             "CAST(:codes AS text[])) AS k(cycle, code)"
+             ).columns(column("cycle", Integer), column("code", String))
+
+
+def _revisions_of(connection: Connection, keys: list[tuple[int, str]]) -> Any:
+    """The query of :meth:`StateView.revisions` for one chunk of keys."""
+    c = t.assessments.c
+    if connection.dialect.name == "postgresql":
+        given = _KEYS.bindparams(cycles=[k[0] for k in keys],
+                                 codes=[k[1] for k in keys]).subquery()
+        return select(t.assessments).join(given, and_(
+            c.cycle == given.c.cycle, c.commune_code == given.c.code))
+    return select(t.assessments).where(tuple_(c.cycle, c.commune_code).in_(keys))
+
+
 class StateView:
     """Reads of the pipeline state on one connection."""
 
@@ -185,7 +215,7 @@ class StateView:
 
     # -- event ids and payment references ----------------------------------------------
     def processed(self, event_ids: Iterable[str]) -> set[str]:
-        """Those of ``event_ids`` already processed (events.md: redeliveries)."""
+        """Those of ``event_ids`` already processed (docs/events.md: redeliveries)."""
         found: set[str] = set()
         column = t.processed_events.c.event_id
         for chunk in chunks(list(set(event_ids))):
@@ -274,19 +304,16 @@ class StateView:
     # -- assessments --------------------------------------------------------------------
     def revisions(self, keys: Iterable[tuple[int, str]]) -> list[AssessmentRow]:
         """Every stored revision of the given (cycle, commune) keys, on the primary key
-        (cycle, commune_code, revision): one query ``cycle IN (...) AND commune_code IN
-        (...)`` per 500 codes, so its cost follows the keys asked for, not the size of
-        the table (the few rows of other asked cycles are dropped here)."""
-        wanted = set(keys)
-        cycles = sorted({cycle for cycle, _code in wanted})
-        c = t.assessments.c
+        (cycle, commune_code, revision), in one statement per 500 keys: its cost follows
+        the keys asked for, not the size of the table. PostgreSQL joins the keys given as
+        two arrays (one statement text whatever their number: planned once); SQLite
+        takes ``(cycle, commune_code) IN (VALUES ...)``."""
+        wanted = sorted(set(keys))
         found: list[AssessmentRow] = []
-        for chunk in chunks(sorted({code for _cycle, code in wanted})):
-            query = select(t.assessments).where(c.cycle.in_(cycles), c.commune_code.in_(chunk))
-            for r in self._connect().execute(query):
-                row = AssessmentRow(**r._mapping)
-                if (row.cycle, row.commune_code) in wanted:
-                    found.append(row)
+        connection = self._connect()
+        for chunk in chunks(wanted):
+            found.extend(AssessmentRow(**r._mapping)
+                         for r in connection.execute(_revisions_of(connection, chunk)))
         return found
 
     def counting(self, cycle: int) -> list[tuple[str, int, str, str, str]]:
@@ -315,7 +342,7 @@ class StateView:
 
     def held(self, cycles: Iterable[int] | None = None,
              codes: Iterable[str] | None = None) -> list[AssessmentRow]:
-        """Assessments waiting for their commune or cycle (events.md)."""
+        """Assessments waiting for their commune or cycle (docs/events.md)."""
         c = t.assessments.c
         query = select(t.assessments).where(c.status == "held")
         if cycles is not None:
@@ -325,7 +352,7 @@ class StateView:
         return [AssessmentRow(**r._mapping) for r in self._connect().execute(query)]
 
     def counted(self, cycle: int) -> dict[str, AssessmentRow]:
-        """The counting revision of each commune: the highest ``counted`` one (events.md)."""
+        """The counting revision of each commune: the highest ``counted`` one (docs/events.md)."""
         c = t.assessments.c
         query = (select(t.assessments).where(and_(c.cycle == cycle, c.status == "counted"))
                  .order_by(c.commune_code, c.revision))
