@@ -1,7 +1,7 @@
 """What every benchmark shares: the services, a fresh database, topics, the worker.
 
-interfaces.md "Benchmarks": the broker of ``PAC_BROKER_URL`` (or ``scripts/services up``
-when it is not set). Each run gets its own topic prefix and, on PostgreSQL, its own
+docs/operations.md s5: the broker of ``PAC_BROKER_URL`` (or ``scripts/services up`` when it
+is not set). Each run gets its own topic prefix and, on PostgreSQL, its own
 database, dropped at the end, so runs never see each other's messages or state.
 """
 

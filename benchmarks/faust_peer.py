@@ -1,4 +1,4 @@
-"""The peer of operations.md "Performance": a Faust agent that only decodes JSON.
+"""The peer of docs/operations.md s5: a Faust agent that only decodes JSON.
 
 Run as a child process (``python -m benchmarks.faust_peer BROKER TOPIC N OUT``): one
 agent, per event (Faust's usual ``async for``), ``json.loads`` and the pydantic model's

@@ -1,4 +1,4 @@
-"""Worker peak RSS with many communes of state (operations.md "Memory": 150,300).
+"""Worker peak RSS with many communes of state (docs/operations.md s5: 150,300).
 
 A worker on a fresh database receives N ``CommuneRegistered`` and N assessments of
 cycle 2021 before the cycle opens (held: no recomputation per batch), then the

@@ -1,4 +1,4 @@
-"""The pipeline measured end to end: publish to ledger committed (operations.md).
+"""The pipeline measured end to end: publish to ledger committed (docs/operations.md).
 
 A worker on a fresh database gets the program's communes and cycle openings first;
 then N assessment events are published at once (throughput: N over the time from the

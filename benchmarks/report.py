@@ -6,7 +6,7 @@ from typing import Any
 
 
 def rows(f: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(figure, measured, against, goal and verdict) per line of operations.md."""
+    """(figure, measured, against, goal and verdict) per line of docs/operations.md."""
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 

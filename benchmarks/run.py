@@ -1,12 +1,12 @@
-"""``python benchmarks/run.py [--quick] --json FILE``: operations.md's benchmarks.
+"""``python benchmarks/run.py [--quick] --json FILE``: the benchmarks of docs/operations.md s5.
 
-interfaces.md "Benchmarks (MUST)": against the broker of ``PAC_BROKER_URL`` (or the
+docs/operations.md s5: against the broker of ``PAC_BROKER_URL`` (or the
 services ``scripts/services up`` starts), each figure measured side by side in one run:
 pipeline throughput against raw aiokafka consumption and a decode-only Faust agent of
 the same messages; p50/p99 latency at 20% of the measured rate against the raw
 produce-to-consume round trip; allocation scaling over 1,503 / 15,030 / 150,300
 communes; worker peak RSS with many communes of state. Prints a table (stdout) and
-writes the JSON keys of interfaces.md plus everything else measured.
+writes the JSON keys of docs/operations.md s5 plus everything else measured.
 """
 
 from __future__ import annotations

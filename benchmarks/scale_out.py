@@ -1,9 +1,9 @@
-"""Two workers against one (operations.md "Performance": two workers / one >= 1.5).
+"""Two workers against one (docs/operations.md s5: two workers / one >= 1.5).
 
 The throughput run again, on a fresh database and topics, with two ``pac-grants worker``
 processes in one consumer group: Kafka gives each two of the four partitions of every
 input topic, and their assessments batches hold the pipeline's state shared, so they
-commit side by side (docs/pipeline.md "Scale-out"). Measured only once both workers hold
+commit side by side (docs/pipeline.md "State in the database"). Measured only once both workers hold
 partitions of the assessments topic, from the first publish to the last commit.
 """
 

@@ -1,4 +1,4 @@
-"""The Faust app of pac-grants: its topology, readable in one place (events.md).
+"""The Faust app of pac-grants: its topology, readable in one place (docs/events.md).
 
     pac.communes.v1      --communes agent-->      |
     pac.cycles.v1        --cycles agent-->        |  BatchHandler (streams/handlers.py):
@@ -14,7 +14,7 @@ the handler in a worker thread, observe, drain the outbox, then ack the batch
 (streams/commit.py). Values
 are raw bytes decoded by ``models.decode`` (JSON only, never pickle). No Faust tables:
 the state is in the database (docs/pipeline.md). At least once, never ``exactly_once``
-(operations.md). No app exists at import time: :func:`create_app` builds one.
+(docs/operations.md). No app exists at import time: :func:`create_app` builds one.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ BATCH_SIZE = 500
 BATCH_IDLE = 0.01  # seconds an idle agent's batch waits for more (streams/batches.py)
 PROVISIONAL_INTERVAL = 1.0  # seconds: at most one provisional result per cycle per interval
 PARTITIONS = 4
-#: Tansu makes every group join wait half the session timeout (operations.md).
+#: Tansu makes every group join wait half the session timeout (docs/operations.md).
 SESSION_TIMEOUT = 10.0
 
 

@@ -1,10 +1,10 @@
-"""Assessments: revisions, held assessments, window-dependent validation (events.md).
+"""Assessments: revisions, held assessments, window-dependent validation (docs/events.md).
 
 For one (cycle, commune) the highest revision counts; a lower one than held is
 ``stale_revision``; the same revision with other content is ``conflicting_revision``
 (the same content again has no effect). An assessment whose commune or cycle is not
 known yet is *held*; once both are known it is checked against its commune's window
-(rules.md s2) and either counts or is dead-lettered then, with its original message.
+(docs/rules.md s2) and either counts or is dead-lettered then, with its original message.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
 def window_check(ctx: BatchContext, number: int, code: str, assessment: Assessment
                  ) -> Rejection | str:
     """``counted`` if valid for its commune's window, ``held`` if the commune or the cycle
-    is unknown, else the rejection of rules.md s2 (``check_assessment``, asked only when
+    is unknown, else the rejection of docs/rules.md s2 (``check_assessment``, asked only when
     the compiled ruleset cannot tell at once that the assessment is valid)."""
     cycle = ctx.cache.cycle(number)
     if cycle is None or not ctx.cache.has_commune(code):

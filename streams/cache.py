@@ -1,6 +1,6 @@
 """A batch's view of the input state: read once, kept in memory, written through.
 
-Throughput (docs/operations.md "Performance"): one query per message per table would
+Throughput (docs/operations.md s5): one query per message per table would
 cost more than the rules. A batch therefore loads what it needs in a few indexed queries
 (cycles, the revisions and event ids its messages mention), reads them from memory, and
 writes processed ids and new revisions in bulk before the recomputation reads them. The

@@ -1,6 +1,6 @@
 """The commit protocol: database first, outputs next, Kafka offsets last.
 
-ledger.md "Guarantees": commit Kafka offsets only after the database commit. The agent
+docs/ledger.md "Guarantees": commit Kafka offsets only after the database commit. The agent
 hands a batch to :meth:`Committer.run` (in a worker thread, so the event loop keeps
 heartbeating); it returns only once the batch's database transaction is committed,
 retrying with backoff while the database is unreachable. Only then does the agent let

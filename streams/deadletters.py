@@ -98,7 +98,7 @@ def set_aside(ledger: Ledger, dlq_topic: str, message: Message, exc: BaseExcepti
     """Dead-letter a message the database refused, with its tracked offset, in one
     transaction: a redelivery then skips it, and nothing else of it takes effect."""
     outcome = BatchOutcome(topic=message.topic)
-    # Its partition held, like a batch of it (docs/pipeline.md "Scale-out").
+    # Its partition held, like a batch of it (docs/pipeline.md "State in the database").
     with ledger.unit_of_work(batch=BatchLocks(((message.topic, message.partition),))) as uow:
         tracked = uow.state.tracked_offsets(message.topic).get(message.partition, -1)
         if message.offset <= tracked:  # committed meanwhile (another worker's batch)

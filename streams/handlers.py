@@ -4,7 +4,7 @@ One call handles the messages an agent took from one input topic:
 1. open the unit of work: one transaction holding the batch's input partitions and the
    pipeline's state, shared by assessments batches (several workers side by side) and
    alone for every other topic; the ledger's chain lock only if it posts
-   (docs/pipeline.md "Scale-out");
+   (docs/pipeline.md "State in the database");
 2. skip messages at or below the partition's tracked offset (already committed);
 3. decode each message (models.decode); a rejection is dead-lettered; an ``event_id``
    seen before is a redelivery without effect; else apply it (streams/effects.py);
@@ -55,7 +55,7 @@ def batch_locks(prefix: str, messages: Sequence[Message], alone: bool = False) -
 
 
 class _Laps:
-    """Adds the time since the previous lap to ``stages[name]`` (operations.md
+    """Adds the time since the previous lap to ``stages[name]`` (docs/operations.md
     ``pac_processing_seconds{stage}``); the stages of a batch are sequential."""
 
     def __init__(self, stages: dict[str, float]) -> None:
@@ -182,7 +182,7 @@ class BatchHandler:
         verdict = effects.apply(ctx, event, message.value)
         if isinstance(verdict, Rejection):
             # Not marked as processed: once its cause is fixed, `dlq replay` sends the
-            # same event again and it must then take effect (events.md).
+            # same event again and it must then take effect (docs/events.md).
             self._reject(ctx, message, verdict)
             return
         if verdict == Verdict.DUPLICATE:

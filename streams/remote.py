@@ -77,8 +77,10 @@ class RemoteHandler:
     def __init__(self, ledger: Ledger, prefix: str, checkpoint_every: int,
                  signing_key: Path | None, clock: Callable[[], datetime]) -> None:
         self.ledger, self.prefix, self.clock = ledger, prefix, clock
-        self._args = (ledger.engine.url.render_as_string(hide_password=False), prefix,
-                      checkpoint_every, signing_key, os.getpid())
+        url = ledger.shared_url()
+        if url is None:
+            raise ValueError("an in-memory database cannot be shared with a child process")
+        self._args = (url, prefix, checkpoint_every, signing_key, os.getpid())
         self._pool = self._executor()
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -112,8 +114,7 @@ class RemoteHandler:
 
 def shareable(ledger: Ledger) -> bool:
     """Whether another process can open the same database (not an in-memory SQLite)."""
-    url = ledger.engine.url
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+    return ledger.shared_url() is not None
 
 
 def worker_handler(ledger: Ledger, settings: Settings) -> BatchHandler | RemoteHandler:

@@ -96,7 +96,7 @@ class Sidecar:
     def __init__(self, ledger: Ledger, topic: str,
                  in_process: Callable[[set[int]], BatchOutcome]) -> None:
         self.topic, self.in_process = topic, in_process
-        self.url = ledger.engine.url.render_as_string(hide_password=False)
+        self.url = ledger.shared_url() or ""
         self.child = shareable(ledger)
         self.executor = self._executor() if self.child else None
 

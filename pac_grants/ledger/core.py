@@ -72,6 +72,15 @@ class Ledger:
     def dialect(self) -> str:
         return self._engine.dialect.name
 
+    def shared_url(self) -> str | None:
+        """The URL another process opens this same database with, password included
+        (the worker's children, streams/remote.py); None for an in-memory SQLite
+        database, which no other process can see."""
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return None
+        return url.render_as_string(hide_password=False)
+
     def unit_of_work(self, *, chain: bool = True, batch: BatchLocks | None = None
                      ) -> UnitOfWork:
         """The one way to write (``chain=False``: no ledger postings, no chain lock;

@@ -3,7 +3,7 @@
 Rollback by default, commit explicitly. Entering it opens one database transaction that
 holds the chain lock (:func:`pac_grants.ledger.database.lock_chain`), so the idempotency
 check, the chain head and the inserts of :meth:`Postings.post` all see one state and no
-other writer can interleave (docs/ledger.md "Exactly one effect per cause"). It hands out
+other writer can interleave (docs/ledger.md s5). It hands out
 repositories, never its connection: ``postings`` (the ledger), ``state`` (the pipeline's
 input state), ``communes`` (reference names), ``dead_letters``, ``results``,
 ``outbox`` and ``rulesets`` (variants stored for simulations); all write in the same
@@ -14,13 +14,14 @@ rebuild a cycle inside the batch.
 ``chain=False`` opens a write transaction without the chain lock, for writes that post
 nothing (the outbox, provisional results); its ``postings`` refuse to post.
 
-``batch=BatchLocks(...)``: a batch of the stream pipeline (docs/pipeline.md "Scale-out").
-It locks the input partitions it covers (so a partition's messages are handled by one
-transaction at a time, whichever worker took them), then the pipeline's state, shared
-(an assessments batch: several run side by side) or alone (every other topic); the chain
-lock only at its first posting, so that a batch that posts nothing never waits for the
-chain. A shared batch never posts (:class:`ExclusiveNeeded`: run it again alone).
-PostgreSQL advisory transaction locks; SQLite's one writer serialises batches anyway.
+``batch=BatchLocks(...)``: a batch of the stream pipeline (docs/pipeline.md "State in
+the database"). It locks the input partitions it covers (so a partition's messages are
+handled by one transaction at a time, whichever worker took them), then the pipeline's
+state, shared (an assessments batch: several run side by side) or alone (every other
+topic); the chain lock only at its first posting, so that a batch that posts nothing
+never waits for the chain. A shared batch never posts (:class:`ExclusiveNeeded`: run it
+again alone). PostgreSQL advisory transaction locks; SQLite's one writer serialises
+batches anyway.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Workers side by side on PostgreSQL (docs/pipeline.md "Scale-out"), with real locks.
+"""Workers side by side on PostgreSQL (docs/pipeline.md "State in the database"), with real locks.
 
 Batches of assessments hold the pipeline's state shared: two run at the same time; a
 batch of any other topic waits for them and holds the state alone; two batches of one
