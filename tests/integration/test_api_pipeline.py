@@ -128,7 +128,8 @@ def test_statements_end_on_the_balances(api: httpx.Client) -> None:
     adjusted = [b for b in balances if b["paid"] != "0.00"][:5]
     for b in adjusted:
         entries = ok(api, f"/communes/{b['code']}/statement?cycle=2022")["entries"]
-        assert entries[-1]["balance"] == {k: b[k] for k in ("allocated", "paid", "outstanding")}
+        assert entries[-1]["balance"] == {k: b[k] for k in ("allocated", "paid", "outstanding",
+                                                             "to_recover")}
 
 
 def test_dead_letters_are_the_program_rejections(api: httpx.Client, sample: Program) -> None:

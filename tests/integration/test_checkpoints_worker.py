@@ -78,9 +78,10 @@ class Source:
 
 def test_a_worker_publishes_checkpoints_that_export_keeps_and_verify_checks(
         broker_url: str, fresh_postgres_url: str, tmp_path: Path) -> None:
-    """Every 25 transactions and at the approval: the approval posts sequence 2, three
-    groups of 20 payments take the head to 22, 42 and 62, so exactly one checkpoint
-    crosses 25 (between 25 and 42, however the worker batches) and one crosses 50."""
+    """Every 25 transactions and at the approval: the approval ends at sequence 6 (the
+    allocation and the two tranche orders of each commune), three groups of 20 payments
+    take the head to 26, 46 and 66, so exactly one checkpoint crosses 25 (at 25 or 26,
+    however the worker batches the first group) and one crosses 50 (in the third)."""
     (tmp_path / "keys").mkdir()
     private, public, _ = generate_key_pair(tmp_path / "keys")
     env = {"PAC_BROKER_URL": f"kafka://{broker_url}", "PAC_DATABASE_URL": fresh_postgres_url,
@@ -101,7 +102,7 @@ def test_a_worker_publishes_checkpoints_that_export_keeps_and_verify_checks(
         for group in range(3):
             source.send("disbursements", *(paid(A if n % 2 else B, "1.00", f"TGR-{group}-{n}")
                                            for n in range(20)))
-        assert chain_head(ledger) == 62
+        assert chain_head(ledger) == 66
         wait_outbox_empty(ledger)
     finally:
         assert worker.stop() == 0, worker.tail()
@@ -113,7 +114,7 @@ def test_a_worker_publishes_checkpoints_that_export_keeps_and_verify_checks(
         "the topic)\n"
     checkpoints = [parse_checkpoint(line, "export") for line in file.read_text().splitlines()]
     closing, first, second = (c.seq for c in checkpoints)
-    assert closing == 2 and 25 <= first <= 42 and 50 <= second <= 62
+    assert closing == 6 and 25 <= first <= 26 and 50 <= second <= 66
     assert all(c.count == c.seq and c.key_id for c in checkpoints)
     again = cli(env, "ledger", "checkpoints", "export", str(file))
     assert again.stderr.startswith("0 new checkpoints written")
@@ -122,7 +123,7 @@ def test_a_worker_publishes_checkpoints_that_export_keeps_and_verify_checks(
         code, lines = verify(fresh_postgres_url, "--checkpoints", source_arg, "--public-key",
                              str(public), env=env)
         assert (code, lines[1]) == (0, f"ok: 3 checkpoints match the chain up to sequence "
-                                       f"{second} (head 62); 3 signatures valid"), lines
+                                       f"{second} (head 66); 3 signatures valid"), lines
     truncate(ledger, keep=second - 1)
     ledger.dispose()
     assert verify(fresh_postgres_url)[0] == 0

@@ -91,7 +91,8 @@ def test_replay_after_the_cause_is_fixed(env: dict[str, str], worker: Worker,
         publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
                                                      closed_on="2022-07-15"))
         settle(env, worker, {"cycles": 4})
-        assert ledger.outstanding(2021, B) > 100_000  # its grant, by adjustment
+        # its grant, by adjustment, and its tranche orders (payable -> ordered)
+        assert ledger.balance(f"ordered:2021:{B}") + ledger.outstanding(2021, B) > 100_000
         replayed = cli(env, "dlq", "replay", "--code", "unknown_commune")
         assert replayed.returncode == 0 and "1 dead letters replayed" in replayed.stderr
         settle(env, worker, {"disbursements": 2})

@@ -40,7 +40,8 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def feed(fresh_postgres_url: str, keys: tuple[Path, Path]) -> Iterator[Feed]:
     """The batch handler on a fresh PostgreSQL ledger, a checkpoint every 4 transactions
-    and at the approval, signed: 2 before the approval, then 10 payments (sequence 12)."""
+    and at the approval, signed: the approval ends at sequence 6 (the allocation and the
+    four tranche orders), then 10 payments (sequence 16)."""
     running = Feed(fresh_postgres_url)
     running.handler.checkpoints = Checkpointer(4, Signer.load(keys[0]))
     running.send("communes", commune(A), commune(B, 200_000))
@@ -69,18 +70,18 @@ def verify(url: str, *args: str, env: dict[str, str] | None = None) -> tuple[int
 def test_the_owner_rewrites_the_whole_chain_verify_passes_checkpoints_do_not(
         feed: Feed, fresh_postgres_url: str, tmp_path: Path) -> None:
     file = tmp_path / "kept.jsonl"
-    assert [c.seq for c in kept(feed, file)] == [2, 4, 8, 12]
+    assert [c.seq for c in kept(feed, file)] == [6, 8, 12, 16]
     assert verify(fresh_postgres_url, "--checkpoints", str(file)) == (0, [
-        "ok: 12 transactions, chain intact", "ok: 4 checkpoints match the chain up to "
-        "sequence 12 (head 12); signatures not checked (no --public-key)"])
+        "ok: 16 transactions, chain intact", "ok: 4 checkpoints match the chain up to "
+        "sequence 16 (head 16); signatures not checked (no --public-key)"])
     with pytest.raises(DBAPIError, match="append-only"), feed.ledger.engine.begin() as db:
         db.execute(text("UPDATE ledger_postings SET amount = amount + 1"))
     allocated = feed.ledger.balance(f"payable:2021:{A}")
-    assert move_and_rehash(feed.ledger, "allocation:2021:standard", 100_00) == 11
+    assert move_and_rehash(feed.ledger, "allocation:2021:standard", 100_00) == 15
     assert feed.ledger.balance(f"payable:2021:{A}") == allocated - 100_00
-    assert verify(fresh_postgres_url) == (0, ["ok: 12 transactions, chain intact"])
+    assert verify(fresh_postgres_url) == (0, ["ok: 16 transactions, chain intact"])
     code, lines = verify(fresh_postgres_url, "--checkpoints", str(file))
-    assert code == 1 and lines[0] == "ok: 12 transactions, chain intact"
+    assert code == 1 and lines[0] == "ok: 16 transactions, chain intact"
     assert lines[1].startswith("FAILED: rewritten chain: the transaction at sequence 2 has "
                                "hash sha256:")
     assert lines[1].endswith("(4 of 4 checkpoints fail)")
@@ -90,12 +91,12 @@ def test_the_owner_cuts_the_tail_verify_passes_checkpoints_do_not(
         feed: Feed, fresh_postgres_url: str, tmp_path: Path) -> None:
     file = tmp_path / "kept.jsonl"
     checkpoints = kept(feed, file)
-    assert truncate(feed.ledger, keep=9) == 3
-    assert verify(fresh_postgres_url) == (0, ["ok: 9 transactions, chain intact"])
+    assert truncate(feed.ledger, keep=13) == 3
+    assert verify(fresh_postgres_url) == (0, ["ok: 13 transactions, chain intact"])
     code, lines = verify(fresh_postgres_url, "--checkpoints", str(file))
     assert code == 1 and lines[1] == (
-        f"FAILED: truncated tail: the ledger ends at sequence 9, but the checkpoint of "
-        f"sequence 12 taken at {checkpoints[-1].at} anchors sequence 12: 3 transactions "
+        f"FAILED: truncated tail: the ledger ends at sequence 13, but the checkpoint of "
+        f"sequence 16 taken at {checkpoints[-1].at} anchors sequence 16: 3 transactions "
         "are missing")
 
 
@@ -116,5 +117,5 @@ def test_a_checkpoint_forged_to_match_a_rewritten_chain_fails_with_the_public_ke
     code, lines = verify(fresh_postgres_url, "--checkpoints", str(forged), "--public-key",
                          str(public))
     assert code == 1 and lines[1].startswith("FAILED: forged checkpoint: the checkpoint of "
-                                             "sequence 12 taken at ")
+                                             "sequence 16 taken at ")
     assert f"is signed by key {intruder.key_id}, not by " in lines[1]

@@ -312,13 +312,17 @@ def test_summary_and_statement(book: Ledger) -> None:
     post(book, adjustment(-550_000))  # an appeal lowers A below what was paid
     summary = {s.cycle: s.model_dump(mode="json") for s in book.summary()}
     assert summary[2022]["status"] == "open"
-    assert summary[2021] == {"cycle": 2021, "status": "closed", "windows": [{
-        "window": "standard", "pool": "10000.00", "allocated": "3500.00",
-        "unallocated": "6500.00", "paid": "1000.00", "eligible": 2}]}
+    assert summary[2021] == {
+        "cycle": 2021, "status": "closed", "state": "approved", "closed_on": None,
+        "decision_ref": None, "windows": [{
+            "window": "standard", "pool": "10000.00", "allocated": "3500.00",
+            "unallocated": "6500.00", "paid": "1000.00", "eligible": 2, "ordered": "0.00",
+            "outstanding": "2500.00", "to_recover": "0.00", "carried_over": "0.00",
+            "paid_by_offset": "0.00"}]}
     entries = book.statement(A, 2021).model_dump(mode="json")["entries"]
     assert [e["kind"] for e in entries] == ["allocation", "disbursement", "adjustment"]
     assert entries[-1]["balance"] == {"allocated": "500.00", "paid": "1000.00",
-                                      "outstanding": "-500.00"}
+                                      "outstanding": "-500.00", "to_recover": "0.00"}
     assert entries[-1]["reason"] == "because of adjustment:2021:standard:appeal-1"
 
 
@@ -357,7 +361,8 @@ def test_cli_prints_the_shapes_of_interfaces_md(book: Ledger, database_url: str)
     runner, url = CliRunner(), ["--database-url", database_url]
     summary = json.loads(runner.invoke(ledger, ["summary", *url, "--format", "json"]).output)
     assert list(summary["cycles"][0]["windows"][0]) == [
-        "window", "pool", "allocated", "unallocated", "paid", "eligible"]
+        "window", "pool", "allocated", "unallocated", "paid", "eligible", "ordered",
+        "outstanding", "to_recover", "carried_over", "paid_by_offset"]
     balances = json.loads(
         runner.invoke(ledger, ["balances", "--cycle", "2021", *url, "--format", "json"]).output)
     assert balances["cycle"] == 2021

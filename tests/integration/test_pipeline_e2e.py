@@ -1,4 +1,4 @@
-"""The stream pipeline end to end on the real services (issue 3, ledger.md, events.md).
+"""The stream pipeline end to end on the real services (issue 3; docs/ledger.md, docs/events.md).
 
 ``pac-grants topics create``, ``pac-grants worker`` (a child process) and
 ``pac-grants publish`` run the sample program phase by phase on the real Kafka broker of
@@ -82,7 +82,7 @@ def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
 
 
 def assert_topic_configs(env: dict[str, str]) -> None:
-    """events.md: ``communes`` is compacted; inputs have the default 4 partitions."""
+    """docs/events.md s1: ``communes`` is compacted; inputs have the default 4 partitions."""
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
     admin = KafkaAdminClient(bootstrap_servers=env["PAC_BROKER_URL"].split("://")[1])
