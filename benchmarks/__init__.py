@@ -1,1 +1,1 @@
-"""The performance harness of operations.md "Performance" (``python benchmarks/run.py``)."""
+"""The performance harness of docs/operations.md s5 (``python benchmarks/run.py``)."""

@@ -1,4 +1,4 @@
-"""Allocation scaling (operations.md), without broker or database: the incremental book
+"""Allocation scaling (docs/operations.md), without broker or database: the incremental book
 (``pac_grants.rules.book``, what the worker keeps) against the reference ``compute_cycle``
 in the same run, for 1,503, 15,030 and 150,300 communes; and the incremental result:
 one revision reflected in a 1,503-commune window.
@@ -107,7 +107,7 @@ def incremental(program: Program, size: int = 1_503, revisions: int = 300
                 ) -> dict[str, float]:
     """One revision at a time (a boolean indicator flipped, revision + 1) in a book of
     ``size`` communes: the time until the window's new amounts are known (the computation
-    of operations.md "Incremental result"), then the published JSON of the cycle."""
+    of docs/operations.md s5), then the published JSON of the cycle."""
     communes, assessments, pools = inputs(program, size)
     book = full_book(communes, assessments, pools)
     codes = sorted(assessments)

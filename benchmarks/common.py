@@ -1,7 +1,7 @@
 """What every benchmark shares: the services, a fresh database, topics, the worker.
 
-interfaces.md "Benchmarks": the broker of ``PAC_BROKER_URL`` (or ``scripts/services up``
-when it is not set). Each run gets its own topic prefix and, on PostgreSQL, its own
+docs/operations.md s5: the broker of ``PAC_BROKER_URL`` (or ``scripts/services up`` when it
+is not set). Each run gets its own topic prefix and, on PostgreSQL, its own
 database, dropped at the end, so runs never see each other's messages or state.
 """
 
@@ -89,11 +89,14 @@ class Worker:
                                             stderr=subprocess.STDOUT)
 
     def peak_rss_mib(self) -> float:
-        """VmHWM of the worker process (Linux): its peak resident set."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM in /proc status")
+        """VmHWM of the worker process and of its children (the batch handler's and the
+        provisional results' processes; Linux): their peak resident sets, added."""
+        return sum(_peak_mib(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far of the worker process and its children (the
+        batch handler's and the provisional results' processes; Linux ``/proc``)."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
     def alive(self) -> None:
         if self.process.poll() is not None:
@@ -102,6 +105,26 @@ class Worker:
 
     def stop(self) -> None:
         terminate(self.process, 30)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        listed = (task / "children").read_text().split()
+        found.extend(int(child) for child in listed)
+    return [grand for child in found for grand in (child, *_children(child))]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
 
 
 class Offsets:
@@ -123,15 +146,23 @@ class Offsets:
     def count(self, topic: str) -> int:
         return sum(o + 1 for (t, _p), o in self.read().items() if t == topic)
 
-    def wait(self, topic: str, n: int, worker: Worker, timeout: float = 900) -> float:
-        """Seconds until ``n`` messages of ``topic`` are committed by the pipeline."""
+    def wait(self, topic: str, n: int, worker: Worker | list[Worker], timeout: float = 900,
+             marks: list[tuple[float, int]] | None = None) -> float:
+        """Seconds until ``n`` messages of ``topic`` are committed by the pipeline;
+        ``marks`` collects (time, committed count) at each poll."""
         started = time.monotonic()
-        while self.count(topic) < n:
-            worker.alive()
+        workers = worker if isinstance(worker, list) else [worker]
+        while (count := self.count(topic)) < n:
+            if marks is not None:
+                marks.append((time.monotonic(), count))
+            for one in workers:
+                one.alive()
             if time.monotonic() - started > timeout:
-                raise SystemExit(f"benchmarks: {topic}: {self.count(topic)} < {n} "
+                raise SystemExit(f"benchmarks: {topic}: {count} < {n} "
                                  f"after {timeout:.0f} s")
             time.sleep(0.05)
+        if marks is not None:
+            marks.append((time.monotonic(), n))
         return time.monotonic() - started
 
     def dispose(self) -> None:

@@ -1,10 +1,11 @@
-"""The peer of operations.md "Performance": a Faust agent that only decodes JSON.
+"""The peer of docs/operations.md s5: a Faust agent that only decodes JSON.
 
 Run as a child process (``python -m benchmarks.faust_peer BROKER TOPIC N OUT``): one
 agent, per event (Faust's usual ``async for``), ``json.loads`` and the pydantic model's
 ``model_validate``, as Faust agents usually decode (not the project's own decoder, whose
 fast path would make the peer a moving target), nothing else. It writes
-``{"events_per_s": ...}`` (first to N-th event) to OUT and exits. Raw values, JSON only,
+``{"events_per_s": ..., "cpu_us_per_event": ...}`` (first to N-th event: wall time,
+and this process's CPU time) to OUT and exits. Raw values, JSON only,
 like the pipeline.
 """
 
@@ -27,13 +28,13 @@ def main(broker: str, topic_name: str, count: int, out: str) -> None:
                     web_enabled=False, key_serializer="raw", value_serializer="raw",
                     consumer_auto_offset_reset="earliest", topic_disable_leader=True)
     topic = app.topic(topic_name, value_serializer="raw")
-    state = {"seen": 0, "first": 0.0, "rejected": 0}
+    state = {"seen": 0, "first": 0.0, "first_cpu": 0.0, "rejected": 0}
 
     @app.agent(topic)
     async def decode_only(stream: faust.StreamT) -> None:
         async for value in stream:
             if not state["seen"]:
-                state["first"] = time.monotonic()
+                state["first"], state["first_cpu"] = time.monotonic(), time.process_time()
             try:
                 AssessmentSubmitted.model_validate(json.loads(value))
             except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
@@ -41,8 +42,10 @@ def main(broker: str, topic_name: str, count: int, out: str) -> None:
             state["seen"] += 1
             if state["seen"] >= count:
                 seconds = time.monotonic() - state["first"]
+                cpu = time.process_time() - state["first_cpu"]
                 with open(out, "w") as handle:
                     json.dump({"events_per_s": count / seconds,
+                               "cpu_us_per_event": cpu / count * 1e6,
                                "rejected": state["rejected"]}, handle)
                 os._exit(0)
 

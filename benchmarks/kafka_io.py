@@ -1,5 +1,5 @@
 """Kafka with aiokafka and nothing else: fast publishing, and the physical limits the
-pipeline is measured against (operations.md "Performance": raw consumption, raw
+pipeline is measured against (docs/operations.md s5: raw consumption, raw
 produce-to-consume round trip on the same broker)."""
 
 from __future__ import annotations

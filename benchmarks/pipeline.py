@@ -1,4 +1,4 @@
-"""The pipeline measured end to end: publish to ledger committed (operations.md).
+"""The pipeline measured end to end: publish to ledger committed (docs/operations.md).
 
 A worker on a fresh database gets the program's communes and cycle openings first;
 then N assessment events are published at once (throughput: N over the time from the
@@ -33,11 +33,14 @@ def topic(env: dict[str, str], logical: str) -> str:
 class PipelineRun:
     """One worker, its offsets, and the program it is fed."""
 
-    def __init__(self, env: dict[str, str], program: Program, log: Path) -> None:
+    def __init__(self, env: dict[str, str], program: Program, log: Path,
+                 workers: int = 1) -> None:
         self.env, self.program = env, program
         self.bootstrap = bootstrap(env["PAC_BROKER_URL"])
         cli(env, "topics", "create")
-        self.worker = Worker(env, log)
+        self.workers = [Worker(env, log.with_suffix(f".{n}{log.suffix}") if n else log)
+                        for n in range(workers)]
+        self.worker = self.workers[0]
         self.offsets = Offsets(env["PAC_DATABASE_URL"])
 
     def publish(self, messages: Sequence[Message]) -> dict[str, int]:
@@ -53,7 +56,7 @@ class PipelineRun:
 
     def settle(self, totals: dict[str, int]) -> None:
         for name, n in totals.items():
-            self.offsets.wait(name, n, self.worker)
+            self.offsets.wait(name, n, self.workers)
 
     def preload(self) -> dict[str, int]:
         """Communes and openings, processed before anything is measured."""
@@ -64,13 +67,23 @@ class PipelineRun:
         self.settle(opened)
         return totals | opened
 
-    def throughput(self, assessments: Sequence[Message]) -> float:
+    def throughput(self, assessments: Sequence[Message]) -> dict[str, float]:
+        """Events per second from the first publish to the last commit; the workers'
+        CPU per event; and the pace early and late in the run (does it slow down?)."""
         name = topic(self.env, "assessments")
         before = self.offsets.count(name)
+        cpu = sum(w.cpu_seconds() for w in self.workers)
+        marks: list[tuple[float, int]] = []
         started = time.monotonic()
         self.publish(assessments)
-        self.offsets.wait(name, before + len(assessments), self.worker)
-        return len(assessments) / (time.monotonic() - started)
+        self.offsets.wait(name, before + len(assessments), self.workers, marks=marks)
+        seconds = time.monotonic() - started
+        n = len(assessments)
+        cpu = sum(w.cpu_seconds() for w in self.workers) - cpu
+        early = segment_us(marks, before + n // 10, before + 3 * n // 10)
+        late = segment_us(marks, before + 7 * n // 10, before + 9 * n // 10)
+        return {"events_per_s": n / seconds, "cpu_us_per_event": cpu / n * 1e6,
+                "early_us_per_event": early, "late_us_per_event": late}
 
     def latency(self, base: Sequence[Message], rate: float, count: int) -> list[float]:
         """Send-to-commit latencies of ``count`` fresh revisions sent at ``rate``/s."""
@@ -105,8 +118,17 @@ class PipelineRun:
         return committed_latencies(name, sent, polls)
 
     def stop(self) -> None:
-        self.worker.stop()
+        for worker in self.workers:
+            worker.stop()
         self.offsets.dispose()
+
+
+def segment_us(marks: list[tuple[float, int]], first: int, last: int) -> float:
+    """Microseconds per event while the committed count went from ``first`` to ``last``
+    (the polls that first reached each; wall time)."""
+    start = next(t for t, count in marks if count >= first)
+    end = next(t for t, count in marks if count >= last)
+    return (end - start) / max(last - first, 1) * 1e6
 
 
 def committed_latencies(name: str, sent: list[tuple[float, Any]],

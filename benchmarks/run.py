@@ -1,12 +1,12 @@
-"""``python benchmarks/run.py [--quick] --json FILE``: operations.md's benchmarks.
+"""``python benchmarks/run.py [--quick] --json FILE``: the benchmarks of docs/operations.md s5.
 
-interfaces.md "Benchmarks (MUST)": against the broker of ``PAC_BROKER_URL`` (or the
+docs/operations.md s5: against the broker of ``PAC_BROKER_URL`` (or the
 services ``scripts/services up`` starts), each figure measured side by side in one run:
 pipeline throughput against raw aiokafka consumption and a decode-only Faust agent of
 the same messages; p50/p99 latency at 20% of the measured rate against the raw
 produce-to-consume round trip; allocation scaling over 1,503 / 15,030 / 150,300
 communes; worker peak RSS with many communes of state. Prints a table (stdout) and
-writes the JSON keys of interfaces.md plus everything else measured.
+writes the JSON keys of docs/operations.md s5 plus everything else measured.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import allocation, kafka_io, memory
+from benchmarks import allocation, kafka_io, memory, scale_out
 from benchmarks.common import (
     REPO,
     bootstrap,
@@ -35,29 +35,35 @@ from benchmarks.common import (
 )
 from benchmarks.pipeline import PipelineRun, topic
 from benchmarks.report import print_table
-from pac_grants.scenario import generate_program
+from pac_grants.scenario import Message, Program, generate_program
 
 
 def progress(text: str) -> None:
     print(f"benchmarks: {text}", file=sys.stderr, flush=True)
 
 
-def faust_peer(env: dict[str, str], name: str, count: int, work: Path) -> float:
+def faust_peer(env: dict[str, str], name: str, count: int, work: Path) -> dict[str, float]:
     out = work / "peer.json"
     done = subprocess.run([sys.executable, "-m", "benchmarks.faust_peer",
                            env["PAC_BROKER_URL"], name, str(count), str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
     if not out.exists():
         raise SystemExit(f"benchmarks: the Faust peer failed: {done.stderr[-1500:]}")
-    return float(json.loads(out.read_text())["events_per_s"])
+    found = json.loads(out.read_text())
+    return {"faust_decode_events_per_s": float(found["events_per_s"]),
+            "faust_decode_cpu_us_per_event": float(found["cpu_us_per_event"])}
+
+
+def program_and_assessments(quick: bool) -> tuple[Program, list[Message]]:
+    program = generate_program(seed=5150, scale=15, revisions=0 if quick else 4)
+    phases = {p.name: p for p in program.phases}
+    assessments = [m for m in phases["assessments"].messages if m.topic == "assessments"]
+    return program, assessments[: 10_000 if quick else 50_000]
 
 
 def throughput_and_latency(base: dict[str, str], quick: bool, work: Path) -> dict[str, Any]:
     progress("generating the program")
-    program = generate_program(seed=5150, scale=15, revisions=0 if quick else 4)
-    phases = {p.name: p for p in program.phases}
-    assessments = [m for m in phases["assessments"].messages if m.topic == "assessments"]
-    assessments = assessments[: 10_000 if quick else 50_000]
+    program, assessments = program_and_assessments(quick)
     n = len(assessments)
     with fresh_database(base["PAC_DATABASE_URL"]) as url:
         env = pipeline_env(base["PAC_BROKER_URL"], url)
@@ -66,12 +72,14 @@ def throughput_and_latency(base: dict[str, str], quick: bool, work: Path) -> dic
             progress("preloading communes and cycles")
             run.preload()
             progress(f"pipeline throughput over {n} assessments")
-            pipeline = run.throughput(assessments)
+            measured = run.throughput(assessments)
+            pipeline = measured["events_per_s"]
             name, broker = topic(env, "assessments"), bootstrap(env["PAC_BROKER_URL"])
             progress("raw aiokafka consumption of the same messages")
             raw = asyncio.run(kafka_io.consume_all(broker, name, n))
             progress("decode-only Faust agent over the same messages")
-            peer = faust_peer(env, name, n, work)
+            peer_figures = faust_peer(env, name, n, work)
+            peer = peer_figures["faust_decode_events_per_s"]
             rate = max(5.0, 0.2 * pipeline)
             count = int(rate * (15 if quick else 60))
             progress(f"latency at {rate:.0f} events/s ({count} events)")
@@ -82,9 +90,17 @@ def throughput_and_latency(base: dict[str, str], quick: bool, work: Path) -> dic
     progress("raw produce-to-consume round trip at the same rate")
     rtt = asyncio.run(kafka_io.round_trip(bootstrap(base["PAC_BROKER_URL"]),
                                           f"{env['PAC_TOPIC_PREFIX']}raw-rtt", rate, count))
-    return {"events": n, "pipeline_events_per_s": pipeline, "raw_events_per_s": raw,
-            "faust_decode_events_per_s": peer, "pipeline_vs_faust": pipeline / peer,
-            "pipeline_vs_raw": pipeline / raw, "latency_rate_per_s": rate,
+    return peer_figures | {
+            "events": n, "pipeline_events_per_s": pipeline, "raw_events_per_s": raw,
+            "pipeline_vs_faust": pipeline / peer, "pipeline_vs_raw": pipeline / raw,
+            "pipeline_cpu_us_per_event": measured["cpu_us_per_event"],
+            "pipeline_vs_faust_cpu": (peer_figures["faust_decode_cpu_us_per_event"]
+                                      / measured["cpu_us_per_event"]),
+            "per_event_us_early": measured["early_us_per_event"],
+            "per_event_us_late": measured["late_us_per_event"],
+            "per_event_growth": (measured["late_us_per_event"]
+                                 / measured["early_us_per_event"]),
+            "latency_rate_per_s": rate,
             "latency_p50_s": quantile(latencies, 0.5), "latency_p99_s": quantile(latencies, 0.99),
             "raw_rtt_p50_s": quantile(rtt, 0.5), "raw_rtt_p99_s": quantile(rtt, 0.99),
             "latency_p99_ratio": quantile(latencies, 0.99) / quantile(rtt, 0.99),
@@ -105,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pac-bench-") as tmp:
         work = Path(tmp)
         figures |= throughput_and_latency(base, args.quick, work)
+        progress("two workers sharing the partitions, the same messages")
+        with fresh_database(base["PAC_DATABASE_URL"]) as url:
+            program, assessments = program_and_assessments(args.quick)
+            figures |= scale_out.two_workers(pipeline_env(base["PAC_BROKER_URL"], url),
+                                             program, assessments, work / "two.log")
+        figures["two_workers_vs_one"] = (figures["two_workers_events_per_s"]
+                                         / figures["pipeline_events_per_s"])
         progress("allocation scaling (1,503 / 15,030 / 150,300 communes)")
         program = generate_program(seed=5150, scale=15)
         figures |= allocation.scaling(program, args.quick)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -36,6 +37,10 @@ communes = Table(
     Column("event_id", String(36), nullable=False),
     Column("payload", Text, nullable=False),  # the event's JSON, as received
     Column("digest", String(64), nullable=False),
+    # The order of writes (migration 0006): workers reload only the rows above the
+    # version they hold (streams/registry.py).
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Index("ix_pipeline_communes_version", "version"),
 )
 
 #: One row per opened cycle: its ruleset (the content, stored at opening and used for
@@ -143,6 +148,7 @@ assessments = Table(
     Column("source_topic", String(255), nullable=False),
     Column("source_partition", Integer, nullable=False),
     Column("source_offset", BigInteger, nullable=False),
+    Index("ix_pipeline_assessments_status", "status"),  # 0002: the held ones are few
 )
 
 #: docs/events.md s7.1: the same ``payment_ref`` again has no second effect.

@@ -1,4 +1,4 @@
-"""The Faust app of pac-grants: its topology, readable in one place (events.md).
+"""The Faust app of pac-grants: its topology, readable in one place (docs/events.md).
 
     pac.communes.v1      --communes agent-->      |
     pac.cycles.v1        --cycles agent-->        |  BatchHandler (streams/handlers.py):
@@ -9,11 +9,12 @@
                              --> pac.dead-letters.v1 (every rejected input, source key)
                              --> pac.ledger-checkpoints.v1 (the chain head, key seq)
 
-Agents are thin: take a batch of raw events, hand it to the handler in a worker thread,
-observe, drain the outbox; Faust acks the batch afterwards (streams/commit.py). Values
+Agents are thin: read raw events into a short batch (streams/batches.py), hand it to
+the handler in a worker thread, observe, drain the outbox, then ack the batch
+(streams/commit.py). Values
 are raw bytes decoded by ``models.decode`` (JSON only, never pickle). No Faust tables:
 the state is in the database (docs/pipeline.md). At least once, never ``exactly_once``
-(operations.md). No app exists at import time: :func:`create_app` builds one.
+(docs/operations.md). No app exists at import time: :func:`create_app` builds one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import asyncio
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,17 +36,19 @@ from pac_grants.broker.topics import PARTITIONS as FIXED_PARTITIONS
 from pac_grants.ledger import Ledger
 from pac_grants.observer import Observer
 from pac_grants.settings import Settings
-from streams.checkpoints import Checkpointer
+from streams.batches import Batches, run_batches
 from streams.commit import Committer, drain_outbox, exit_uncommitted
 from streams.handlers import BatchHandler
 from streams.messages import BatchOutcome, Message
 from streams.observe import report
+from streams.remote import RemoteHandler, worker_handler
+from streams.sidecar import Sidecar
 
 BATCH_SIZE = 500
-BATCH_WITHIN = 0.25  # seconds: how long a batch waits to fill up
+BATCH_IDLE = 0.01  # seconds an idle agent's batch waits for more (streams/batches.py)
 PROVISIONAL_INTERVAL = 1.0  # seconds: at most one provisional result per cycle per interval
 PARTITIONS = 4
-#: Tansu makes every group join wait half the session timeout (operations.md).
+#: Tansu makes every group join wait half the session timeout (docs/operations.md).
 SESSION_TIMEOUT = 10.0
 
 
@@ -74,34 +77,38 @@ class Pipeline:
     """What the agents share: the handler, its thread, the observer, the outbox."""
 
     def __init__(self, app: faust.App, ledger: Ledger, prefix: str,
-                 observer: Observer | None, checkpoints: Checkpointer | None = None) -> None:
+                 observer: Observer | None, handler: BatchHandler | RemoteHandler) -> None:
         self.app = app
         self.ledger = ledger
         self.observer = observer
-        self.committer = Committer(BatchHandler(ledger, prefix, defer_provisional=True,
-                                                checkpoints=checkpoints), observer=observer)
+        self.committer = Committer(handler, observer=observer)
         self.provisional: set[int] = set()  # open cycles whose result is due
         self.provisional_after = 0.0  # monotonic time before which none is published
-        # One thread: batches of all agents commit one after the other (the ledger has
-        # one writer at a time anyway, ledger.md chain lock).
+        # One thread: batches of all agents commit one after the other, in the handler's
+        # process (streams/remote.py); this thread waits for each and retries.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-db")
-        # Provisional results beside the batches: they take no ledger lock.
+        # Provisional results beside the batches, in a child process when the database
+        # can be shared (streams/sidecar.py); this thread only waits for its answer.
         self.side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pac-provisional")
+        self.sidecar = Sidecar(ledger, f"{prefix}allocations.v1", handler.publish_provisional)
         self.outbox_lock = asyncio.Lock()
 
     async def stop(self, app: Any, **kwargs: Any) -> None:
         """Stop retrying the database (signal ``on_before_shutdown``)."""
         self.committer.stopping.set()
+        self.sidecar.stop()
+        if isinstance(self.committer.handler, RemoteHandler):
+            self.committer.handler.stop()
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def process(self, events: list[Any]) -> None:
+    async def process(self, events: Sequence[Any]) -> None:
         """Commit the batch to the database; only then may Faust ack it.
 
         If the agent is cancelled (shutdown, rebalance) while the batch is in the
         database thread, wait for that transaction before letting the cancellation
-        through: ``take_events`` acks the batch on the way out (streams/commit.py).
+        through: the batch is acked on the way out (streams/batches.py).
         """
         messages = [Message(e.message.topic, e.message.partition, e.message.offset,
                             e.message.key, e.message.value, e.message.timestamp)
@@ -115,8 +122,9 @@ class Pipeline:
                 self.settled(await future)
                 raise
         self.settled(outcome)
-        with self.stage("outbox"):
-            await self.drain()
+        if outcome is None or outcome.queued or outcome.rejected:  # else nothing to send
+            with self.stage("outbox"):
+                await self.drain()
 
     def stage(self, name: str) -> contextlib.AbstractContextManager[None]:
         """``pac_processing_seconds{stage}``: the database batch, then the outputs."""
@@ -141,7 +149,8 @@ class Pipeline:
         due, self.provisional = self.provisional, set()
         started = time.monotonic()
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.side, self.committer.provisional, due)
+        outcome = await loop.run_in_executor(self.side, self.committer.provisional, due,
+                                             self.sidecar)
         # Large cycles take long to recompute: keep that under ~1/5 of the worker's time.
         self.provisional_after = time.monotonic() + 4 * (time.monotonic() - started)
         if outcome is not None and self.observer is not None:
@@ -163,7 +172,7 @@ def create_app(settings: Settings, ledger: Ledger, observer: Observer | None = N
     Raises a ``SigningKeyError`` if ``PAC_LEDGER_SIGNING_KEY`` cannot be used."""
     prefix = settings.topic_prefix
     app = faust.App(f"{prefix}calculator", **app_options(settings))
-    pipeline = Pipeline(app, ledger, prefix, observer, Checkpointer.from_settings(settings))
+    pipeline = Pipeline(app, ledger, prefix, observer, worker_handler(ledger, settings))
     app.pac_pipeline = pipeline  # type: ignore[attr-defined]
     app.on_before_shutdown.connect(pipeline.stop)  # type: ignore[arg-type]
     for logical in OUTPUTS:
@@ -194,7 +203,6 @@ def pipeline_of(app: faust.App) -> Pipeline:
 
 def _agent(pipeline: Pipeline) -> Callable[[Any], Any]:
     async def agent(stream: Any) -> None:
-        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):
-            await pipeline.process(events)
+        await run_batches(stream, Batches(BATCH_SIZE, BATCH_IDLE), pipeline.process)
 
     return agent

@@ -1,45 +1,43 @@
-"""Assessments: revisions, held assessments, window-dependent validation (events.md).
+"""Assessments: revisions, held assessments, window-dependent validation (docs/events.md).
 
 For one (cycle, commune) the highest revision counts; a lower one than held is
 ``stale_revision``; the same revision with other content is ``conflicting_revision``
 (the same content again has no effect). An assessment whose commune or cycle is not
 known yet is *held*; once both are known it is checked against its commune's window
-(rules.md s2) and either counts or is dead-lettered then, with its original message.
+(docs/rules.md s2) and either counts or is dead-lettered then, with its original message.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 
 from models.codes import DeadLetterCode
 from models.decode import Rejection, parse_json
+from models.digest import content_digest as event_digest
+from models.digest import raw_digest
 from models.events import AssessmentSubmitted
 from pac_grants.ledger import AssessmentRow, CycleRow
 from pac_grants.readside import ruleset_of
+from pac_grants.rules.plan import certainly_valid
 from pac_grants.rules.scoring import AssessmentInvalid, check_assessment
+from pac_grants.rules.types import Assessment
 from streams import deadletters
 from streams.context import BatchContext
 from streams.messages import Message
 from streams.refusals import Outcome, Verdict, cycle_closed
 
-ENVELOPE = ("event_id", "event_type", "schema_version", "occurred_at", "source")
-
 
 def content_digest(raw: bytes) -> str:
-    """SHA-256 of the event's content without its envelope (canonical JSON)."""
-    # The message was decoded strictly already; here only its canonical text matters.
-    data = json.loads(raw, parse_float=str, parse_int=str)
-    body = {k: v for k, v in data.items() if k not in ENVELOPE}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the event's content without its envelope, from the message bytes (for
+    complaints; assessments and communes take ``models.digest.content_digest`` of the
+    decoded event, the same value without parsing again)."""
+    return raw_digest(raw)
 
 
 def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) -> Outcome:
     """Keep the revision (counted or held) or refuse it; touch its cycle. Order of checks
     (docs/events.md): the same revision again, the cycle's state, an older revision."""
-    digest = content_digest(raw)
+    digest = event_digest(event)
     known = ctx.cache.revisions(event.cycle, event.commune_code)
     same = next((r for r in known if r.revision == event.revision), None)
     if same is not None:
@@ -55,7 +53,7 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
     if event.revision < highest:
         return _revision_error(DeadLetterCode.STALE_REVISION, event, f"revision "
                                f"{event.revision} is older than revision {highest}, which counts")
-    rejection = window_check(ctx, event)
+    rejection = window_check(ctx, event.cycle, event.commune_code, event.to_domain())
     if isinstance(rejection, Rejection):
         return rejection
     assert ctx.message is not None
@@ -67,18 +65,22 @@ def apply_assessment(ctx: BatchContext, event: AssessmentSubmitted, raw: bytes) 
     return Verdict.APPLIED
 
 
-def window_check(ctx: BatchContext, event: AssessmentSubmitted) -> Rejection | str:
+def window_check(ctx: BatchContext, number: int, code: str, assessment: Assessment
+                 ) -> Rejection | str:
     """``counted`` if valid for its commune's window, ``held`` if the commune or the cycle
-    is unknown, else the rejection of rules.md s2 (``check_assessment``)."""
-    cycle = ctx.cache.cycle(event.cycle)
-    if cycle is None or event.commune_code not in ctx.cache.communes():
+    is unknown, else the rejection of docs/rules.md s2 (``check_assessment``, asked only when
+    the compiled ruleset cannot tell at once that the assessment is valid)."""
+    cycle = ctx.cache.cycle(number)
+    if cycle is None or not ctx.cache.has_commune(code):
         return "held"
     ruleset = ruleset_of(cycle)
-    window = ruleset.window(window_of(ctx, cycle, event.commune_code) or "")
+    window = ruleset.window(window_of(ctx, cycle, code) or "")
     if window is None:
         return "counted"  # outside every window: the engine reports no_window (s3)
+    if certainly_valid(ruleset, assessment, window.id):
+        return "counted"
     try:
-        check_assessment(ruleset, event.to_domain(), window.id)
+        check_assessment(ruleset, assessment, window.id)
     except AssessmentInvalid as exc:
         details = [] if exc.field is None else [{"field": exc.field, "value": str(exc.value)}]
         return Rejection(exc.code, f"{exc.message} (window {window.id} of {ruleset.id})",
@@ -112,7 +114,7 @@ def release_held(ctx: BatchContext, cycles: Iterable[int] | None = None,
     ctx.cache.flush()
     for row in ctx.uow.state.held(cycles, codes):
         event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
-        verdict = window_check(ctx, event)
+        verdict = window_check(ctx, row.cycle, row.commune_code, event.to_domain())
         if verdict == "held":
             continue
         cycle = ctx.cache.cycle(row.cycle)

@@ -1,29 +1,38 @@
 """A batch's view of the input state: read once, kept in memory, written through.
 
-Throughput (docs/operations.md "Performance"): one query per message per table would
-cost more than the rules. A batch therefore loads what it needs in a few queries (cycles,
-communes, the revisions and event ids its messages mention), reads them from memory, and
+Throughput (docs/operations.md s5): one query per message per table would
+cost more than the rules. A batch therefore loads what it needs in a few indexed queries
+(cycles, the revisions and event ids its messages mention), reads them from memory, and
 writes processed ids and new revisions in bulk before the recomputation reads them. The
-batch holds the ledger's writer lock, so nothing else changes these rows meanwhile.
+communes come from the worker's :class:`~streams.registry.Registry` (kept across
+batches, checked against ``max(version)``), with this batch's own writes on top until it
+commits. The batch holds its partitions and the state (shared by assessments batches,
+alone otherwise: docs/pipeline.md), so nothing else changes what it reads meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
-from pac_grants import readside
+from models.stored import stored_commune
 from pac_grants.ledger import AssessmentRow, CycleRow, StoredCommune, UnitOfWork
 from pac_grants.rules.types import Commune
+from streams.registry import Registry
 
 
 class BatchState:
     """Read-through, write-through cache of the state for one batch transaction."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, registry: Registry | None = None) -> None:
         self.uow = uow
         self._cycles: dict[int, CycleRow] | None = None
-        self._communes: dict[str, StoredCommune] | None = None
+        # Read before this batch writes anything: committed communes only.
+        self._snapshot = (registry or Registry()).current(uow.state)
+        self._written: dict[str, StoredCommune] = {}  # this batch's communes, on top
+        self._written_parsed: dict[str, Commune] = {}
+        self._versions = 0  # versions this batch handed out
         self._seen: set[str] = set()
         self._revisions: dict[tuple[int, str], list[AssessmentRow]] = {}
         self._loaded: set[tuple[int, str]] = set()
@@ -65,18 +74,39 @@ class BatchState:
         return found
 
     # -- communes -------------------------------------------------------------------
-    def communes(self) -> dict[str, StoredCommune]:
-        if self._communes is None:
-            self._communes = self.uow.state.communes()
-        return self._communes
+    def communes(self) -> Mapping[str, str]:
+        """Every registered commune's content digest (the batch's own writes included)."""
+        if not self._written:
+            return self._snapshot.digests
+        return ChainMap({code: s.digest for code, s in self._written.items()},
+                        cast(dict[str, str], self._snapshot.digests))
+
+    def parsed_communes(self) -> Mapping[str, Commune]:
+        """Every registered commune's domain value (what an allocation reads)."""
+        if not self._written_parsed:
+            return self._snapshot.parsed
+        return ChainMap(self._written_parsed, cast(dict[str, Commune], self._snapshot.parsed))
+
+    def has_commune(self, code: str) -> bool:
+        return code in self._written or code in self._snapshot.digests
+
+    def commune_digest(self, code: str) -> str | None:
+        """The content digest of the commune's registration that counts (None: none)."""
+        written = self._written.get(code)
+        return written.digest if written is not None else self._snapshot.digests.get(code)
 
     def commune(self, code: str) -> Commune | None:
-        stored = self.communes().get(code)
-        return None if stored is None else readside.commune(stored)
+        return self._written_parsed.get(code) or self._snapshot.parsed.get(code)
 
-    def put_commune(self, stored: StoredCommune) -> None:
-        self.uow.state.upsert_commune(stored, exists=stored.code in self.communes())
-        self.communes()[stored.code] = stored
+    def put_commune(self, stored: StoredCommune, parsed: Commune | None = None) -> None:
+        """Write a commune with the next version (this batch holds the state alone:
+        streams/registry.py); ``parsed``: its domain value, if the caller has it."""
+        self._versions += 1
+        version = max(self._snapshot.version, 0) + self._versions
+        self.uow.state.upsert_commune(stored, exists=self.has_commune(stored.code),
+                                      version=version)
+        self._written[stored.code] = stored
+        self._written_parsed[stored.code] = parsed or stored_commune(stored.payload)
 
     # -- assessments ----------------------------------------------------------------
     def revisions(self, cycle: int, code: str) -> list[AssessmentRow]:

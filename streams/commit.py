@@ -1,10 +1,10 @@
 """The commit protocol: database first, outputs next, Kafka offsets last.
 
-ledger.md "Guarantees": commit Kafka offsets only after the database commit. The agent
+docs/ledger.md "Guarantees": commit Kafka offsets only after the database commit. The agent
 hands a batch to :meth:`Committer.run` (in a worker thread, so the event loop keeps
 heartbeating); it returns only once the batch's database transaction is committed,
 retrying with backoff while the database is unreachable. Only then does the agent let
-Faust ack the events (``take_events`` acks a batch when the loop body finishes), and
+Faust ack the events (streams/batches.py acks a batch once it is handled), and
 Faust commits acked offsets on its commit interval. A crash in between redelivers the
 batch, which the tracked offsets and idempotency keys turn into a no-op.
 
@@ -20,7 +20,7 @@ offset; the others commit (streams/isolation.py). A cycle or payment batch (and 
 batch failing on the schema or the grants) is held instead: retried with backoff,
 committing nothing and acking nothing, with ``pac_batch_stuck{topic}`` at 1 and the
 ``PacBatchStuck`` alert, until the cause is fixed. Faust would ack a batch whose loop
-body raised (``take_events`` acks in a ``finally``), so nothing escapes the loop.
+body raised (the batch is acked in a ``finally``), so nothing escapes the loop.
 """
 
 from __future__ import annotations
@@ -30,24 +30,38 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Protocol
 
 from aiokafka.errors import MessageSizeTooLargeError
 
-from pac_grants.ledger import Ledger
+from pac_grants.ledger import BatchLocks, Ledger
 from pac_grants.observer import Observer
 from streams import deadletters
-from streams.handlers import BatchHandler
-from streams.isolation import Failure, bisect, isolatable, kind_of, merge
+from streams.isolation import Failure, bisect, conflict, isolatable, kind_of, merge
 from streams.messages import BatchOutcome, Message
+from streams.sidecar import Sidecar
 
 log = logging.getLogger("pac_grants.worker")
 EXIT_BUG = 70  # EX_SOFTWARE
 
 
+class Handler(Protocol):
+    """What the committer needs of a handler: ``BatchHandler`` or its remote proxy."""
+
+    prefix: str
+    ledger: Ledger
+    clock: Callable[[], datetime]
+
+    def handle(self, messages: Sequence[Message], alone: bool = False) -> BatchOutcome: ...
+
+    def locks(self, messages: Sequence[Message], alone: bool = False) -> BatchLocks: ...
+
+
 class Committer:
     """Runs a batch until its database transaction commits (or the worker stops)."""
 
-    def __init__(self, handler: BatchHandler, first_delay: float = 0.5,
+    def __init__(self, handler: Handler, first_delay: float = 0.5,
                  max_delay: float = 30.0, observer: Observer | None = None) -> None:
         self.handler = handler
         self.first_delay = first_delay
@@ -81,7 +95,7 @@ class Committer:
 
     def _attempt(self, messages: Sequence[Message], done: BatchOutcome) -> None:
         try:
-            outcome = self.handler.handle(messages)
+            outcome = self._handle(messages)
         except Exception as exc:
             if (kind_of(exc) is not Failure.REFUSED
                     or not isolatable(self.handler.prefix, messages)):
@@ -90,9 +104,25 @@ class Committer:
             log.warning("a batch of %d messages of %s was refused by the database (%s); "
                         "isolating the message that fails", len(messages),
                         messages[0].topic, _line(exc))
-            bisect(self.handler.handle, messages, exc, self._set_aside, done)
+            bisect(self._alone, messages, exc, self._set_aside, done)
         else:
             merge(done, outcome)
+
+    def _handle(self, messages: Sequence[Message]) -> BatchOutcome:
+        """Beside other workers' batches where the topic allows it; alone again if that
+        met another batch (a revision inserted by both, a posting): the retry then sees
+        the other's commit and judges the messages as one worker would."""
+        try:
+            return self.handler.handle(messages)
+        except Exception as exc:
+            if not self.handler.locks(messages).shared or not conflict(exc):
+                raise
+            log.info("a batch of %d messages of %s met another worker's (%s); running it "
+                     "again alone", len(messages), messages[0].topic, _line(exc))
+            return self._alone(messages)
+
+    def _alone(self, messages: Sequence[Message]) -> BatchOutcome:
+        return self.handler.handle(messages, alone=True)
 
     def _set_aside(self, message: Message, exc: Exception) -> BatchOutcome:
         log.error("message set aside as storage_rejected, the others are committed: %s",
@@ -125,17 +155,17 @@ class Committer:
         if self.observer is not None:
             self.observer.batch_failed(topic)
 
-    def provisional(self, cycles: set[int]) -> BatchOutcome | None:
-        """Publish the debounced provisional results of open cycles."""
+    def provisional(self, cycles: set[int], sidecar: Sidecar) -> BatchOutcome | None:
+        """Publish the debounced provisional results of open cycles (streams/sidecar.py);
+        retried while the database is away, the worker stopped on another error."""
         delay = self.first_delay
         while not self.stopping.is_set():
-            try:
-                return self.handler.publish_provisional(cycles)
-            except Exception as exc:
-                if kind_of(exc) is not Failure.TRANSIENT:
-                    _die(exc)
-                log.warning("database unavailable, retrying in %.1f s: %s", delay,
-                            _line(exc))
+            done = sidecar.run(cycles)
+            if done.error is None:
+                return done.outcome
+            if not done.transient:
+                _die_with(done.error)
+            log.warning("database unavailable, retrying in %.1f s: %s", delay, done.error)
             self.stopping.wait(delay)
             delay = min(delay * 2, self.max_delay)
         return None
@@ -156,6 +186,12 @@ def exit_uncommitted() -> None:
 
 def _die(exc: BaseException) -> None:
     log.critical("batch failed, exiting without committing offsets", exc_info=exc)
+    logging.shutdown()
+    os._exit(EXIT_BUG)
+
+
+def _die_with(error: str) -> None:
+    log.critical("provisional results failed, exiting: %s", error)
     logging.shutdown()
     os._exit(EXIT_BUG)
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pac_grants.ledger import PostResult, TransactionSpec, UnitOfWork
+from streams.books import Shelf
 from streams.cache import BatchState
 from streams.messages import BatchOutcome, Message
+from streams.registry import Registry
 
 
 @dataclass
@@ -34,6 +36,9 @@ class BatchContext:
     received_at: datetime
     outcome: BatchOutcome
     message: Message | None = None
+    #: the worker's communes and books, kept across batches (streams/registry.py, books.py)
+    registry: Registry = field(default_factory=Registry)
+    shelf: Shelf = field(default_factory=Shelf)
     dirty: dict[int, Dirty] = field(default_factory=dict)
     cache: BatchState = field(init=False)
     release_codes: set[str] = field(default_factory=set)  # communes just registered
@@ -44,7 +49,7 @@ class BatchContext:
     closings: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.cache = BatchState(self.uow)
+        self.cache = BatchState(self.uow, self.registry)
 
     def post(self, spec: TransactionSpec) -> PostResult:
         """Append to the ledger in the batch's transaction (idempotent by key)."""

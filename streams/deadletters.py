@@ -24,7 +24,8 @@ from models import deadletters
 from models.codes import DeadLetterCode
 from models.decode import Rejection
 from pac_grants.errors import first_line
-from pac_grants.ledger import Ledger, UnitOfWork
+from pac_grants.ledger import BatchLocks, Ledger, UnitOfWork
+from streams.isolation import RemoteFailure
 from streams.messages import BatchOutcome, Message
 
 #: A dead letter keeps at most this much of the raw value: a message over the 64 KiB
@@ -85,6 +86,8 @@ def refusal(exc: BaseException) -> Rejection:
     A database error's first line is the driver's own message (``exc.orig``): SQLAlchemy's
     text adds the SQL statement and its parameters (other messages' data) on later lines.
     """
+    if isinstance(exc, RemoteFailure):  # judged in the handler's process already
+        return Rejection(DeadLetterCode.STORAGE_REJECTED, exc.line)
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     return Rejection(DeadLetterCode.STORAGE_REJECTED,
                      f"{type(exc).__name__}: {first_line(cause)}")
@@ -95,7 +98,8 @@ def set_aside(ledger: Ledger, dlq_topic: str, message: Message, exc: BaseExcepti
     """Dead-letter a message the database refused, with its tracked offset, in one
     transaction: a redelivery then skips it, and nothing else of it takes effect."""
     outcome = BatchOutcome(topic=message.topic)
-    with ledger.unit_of_work() as uow:
+    # Its partition held, like a batch of it (docs/pipeline.md "State in the database").
+    with ledger.unit_of_work(batch=BatchLocks(((message.topic, message.partition),))) as uow:
         tracked = uow.state.tracked_offsets(message.topic).get(message.partition, -1)
         if message.offset <= tracked:  # committed meanwhile (another worker's batch)
             outcome.skipped = 1

@@ -11,6 +11,7 @@ the treasury's in streams/payments.py.
 from __future__ import annotations
 
 from models.codes import DeadLetterCode, TransactionKind
+from models.digest import content_digest
 from models.events import (
     AssessmentSubmitted,
     CommuneRegistered,
@@ -61,12 +62,12 @@ def apply(ctx: BatchContext, event: InputEvent, raw: bytes) -> Outcome:
 def apply_commune(ctx: BatchContext, event: CommuneRegistered, raw: bytes) -> Outcome:
     """Upsert by code; a change touches every cycle whose inputs count (an approved cycle
     keeps the data of its approval: docs/events.md s3.1)."""
-    digest = assessments.content_digest(raw)
-    known = ctx.cache.communes().get(event.code)
-    if known is not None and known.digest == digest:
+    digest = content_digest(event)
+    if ctx.cache.commune_digest(event.code) == digest:
         return Verdict.DUPLICATE
-    ctx.cache.put_commune(StoredCommune(event.code, event.event_id, raw.decode("utf-8"), digest))
     commune = event.to_domain()
+    ctx.cache.put_commune(StoredCommune(event.code, event.event_id, raw.decode("utf-8"), digest),
+                          commune)
     ctx.cache.reference_rows.append({
         "code": commune.code, "name_fr": commune.name_fr, "name_ar": commune.name_ar,
         "region": commune.region, "province": commune.province,

@@ -1,7 +1,10 @@
 """The batch handler: decode -> state -> rules -> ledger, in one database transaction.
 
-One call handles the messages an agent took from one input topic (``take_events``):
-1. open the unit of work (ledger.md: one transaction, the writer lock held);
+One call handles the messages an agent took from one input topic:
+1. open the unit of work: one transaction holding the batch's input partitions and the
+   pipeline's state, shared by assessments batches (several workers side by side) and
+   alone for every other topic; the ledger's chain lock only if it posts
+   (docs/pipeline.md "State in the database");
 2. skip messages at or below the partition's tracked offset (already committed);
 3. decode each message (models.decode); a rejection is dead-lettered; an ``event_id``
    seen before is a redelivery without effect; else apply it (streams/effects.py);
@@ -23,12 +26,18 @@ from models.decode import Rejection, decode
 from models.events import AssessmentSubmitted
 from models.topics import InputEvent
 from pac_grants.broker.topics import logical_name
-from pac_grants.ledger import Ledger
+from pac_grants.ledger import BatchLocks, Ledger
 from streams import assessments, cycles, deadletters, effects, provisional
+from streams.books import Shelf
 from streams.checkpoints import Checkpointer
 from streams.context import BatchContext
 from streams.messages import BatchOutcome, Message
 from streams.refusals import Verdict
+from streams.registry import Registry
+
+#: Topics whose batches run beside each other: they post nothing, and what they write
+#: (revisions, keyed by commune, so one partition's) no other batch of theirs writes.
+SHARED = frozenset({"assessments"})
 
 Clock = Callable[[], datetime]
 
@@ -37,8 +46,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def batch_locks(prefix: str, messages: Sequence[Message], alone: bool = False) -> BatchLocks:
+    """The batch's partitions; the state shared if every message is of a shared topic
+    (unless ``alone``: a batch run again after a conflict)."""
+    shared = not alone and bool(messages) and all(
+        logical_name(prefix, m.topic) in SHARED for m in messages)
+    return BatchLocks(tuple(sorted({(m.topic, m.partition) for m in messages})), shared)
+
+
 class _Laps:
-    """Adds the time since the previous lap to ``stages[name]`` (operations.md
+    """Adds the time since the previous lap to ``stages[name]`` (docs/operations.md
     ``pac_processing_seconds{stage}``); the stages of a batch are sequential."""
 
     def __init__(self, stages: dict[str, float]) -> None:
@@ -65,14 +82,26 @@ class BatchHandler:
         #: Open cycles touched by a batch are returned in ``outcome.provisional`` instead
         #: of recomputed at once; the worker publishes them on a timer (the debounce).
         self.defer_provisional = defer_provisional
+        #: Kept across batches: the communes and one book per cycle (streams/registry.py,
+        #: streams/books.py), each checked against the database at every use.
+        self.registry = Registry()
+        self.shelf = Shelf()
 
-    def handle(self, messages: Sequence[Message]) -> BatchOutcome:
+    def locks(self, messages: Sequence[Message], alone: bool = False) -> BatchLocks:
+        return batch_locks(self.prefix, messages, alone)
+
+    def handle(self, messages: Sequence[Message], alone: bool = False) -> BatchOutcome:
+        """Apply the batch in one transaction and commit it (``alone``: holding the
+        state alone even for a shared topic)."""
         outcome = BatchOutcome(topic=messages[0].topic if messages else None)
         started = time.perf_counter()
         lap = _Laps(outcome.stages)
-        with self.ledger.unit_of_work() as uow:
-            ctx = BatchContext(uow, self.prefix, self.clock(), outcome)
-            fresh = self._unseen(ctx, messages)
+        with self.ledger.unit_of_work(batch=self.locks(messages, alone)) as uow:
+            ctx = BatchContext(uow, self.prefix, self.clock(), outcome, registry=self.registry,
+                               shelf=self.shelf)
+            tracked = {topic: uow.state.tracked_offsets(topic)
+                       for topic in {m.topic for m in messages}}
+            fresh = self._unseen(ctx, messages, tracked)
             lap("ledger")  # the writer lock and the offsets read: database work
             decoded = [(m, decode(m.value, self._logical(m.topic))) for m in fresh]
             lap("decode")
@@ -94,10 +123,11 @@ class BatchHandler:
                 else:
                     cycles.refresh(ctx, cycle_no)
             self._lifecycle(ctx)
-            if self.checkpoints is not None:
-                self.checkpoints.after_batch(ctx)
+            if self.checkpoints is not None and (ctx.closings or outcome.ledger_kinds.total()):
+                self.checkpoints.after_batch(ctx)  # none is due otherwise
             lap("allocation")
-            self._track(ctx, fresh)
+            self._track(ctx, fresh, tracked)
+            outcome.queued = uow.outbox.enqueued
             uow.commit()
         lap("ledger")
         outcome.seconds = time.perf_counter() - started
@@ -107,23 +137,23 @@ class BatchHandler:
         """Recompute open cycles and queue their provisional results (streams/provisional.py:
         no ledger effect, so outside the ledger's writer lock)."""
         return provisional.publish_provisional(
-            self.ledger, f"{self.prefix}allocations.v1", numbers)
+            self.ledger, f"{self.prefix}allocations.v1", numbers, self.registry, self.shelf)
 
-    def _unseen(self, ctx: BatchContext, messages: Sequence[Message]) -> list[Message]:
+    def _unseen(self, ctx: BatchContext, messages: Sequence[Message],
+                tracked: dict[str, dict[int, int]]) -> list[Message]:
         """Messages above their partition's tracked offset (the rest are committed)."""
-        tracked = {topic: ctx.uow.state.tracked_offsets(topic)
-                   for topic in {m.topic for m in messages}}
         fresh = [m for m in messages if m.offset > tracked[m.topic].get(m.partition, -1)]
         ctx.outcome.skipped = len(messages) - len(fresh)
         return fresh
 
-    def _track(self, ctx: BatchContext, fresh: list[Message]) -> None:
+    def _track(self, ctx: BatchContext, fresh: list[Message],
+               tracked: dict[str, dict[int, int]]) -> None:
         last: dict[str, dict[int, int]] = {}
         for m in fresh:
             partitions = last.setdefault(m.topic, {})
             partitions[m.partition] = max(m.offset, partitions.get(m.partition, -1))
         for topic, partitions in last.items():
-            ctx.uow.state.track_offsets(topic, partitions)
+            ctx.uow.state.track_offsets(topic, partitions, tracked[topic])
 
     def _lifecycle(self, ctx: BatchContext) -> None:
         """The state and open complaints of the cycles whose life changed (metrics)."""
@@ -152,7 +182,7 @@ class BatchHandler:
         verdict = effects.apply(ctx, event, message.value)
         if isinstance(verdict, Rejection):
             # Not marked as processed: once its cause is fixed, `dlq replay` sends the
-            # same event again and it must then take effect (events.md).
+            # same event again and it must then take effect (docs/events.md).
             self._reject(ctx, message, verdict)
             return
         if verdict == Verdict.DUPLICATE:

@@ -28,10 +28,10 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from enum import Enum
 
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from pac_grants.broker.topics import logical_name
-from pac_grants.ledger import DatabaseUnavailable
+from pac_grants.ledger import DatabaseUnavailable, ExclusiveNeeded
 from streams.messages import BatchOutcome, Message
 
 #: Input topics whose messages may be set aside (docs/events.md s9, ``storage_rejected``).
@@ -49,7 +49,22 @@ class Failure(Enum):
     REFUSED = "refused"  # this batch's data: find the message and set it aside
 
 
+class RemoteFailure(Exception):
+    """A batch's failure in the handler's process (streams/remote.py), as the committer
+    judges it: its kind, whether it met another worker's batch, and its one line (the
+    ``storage_rejected`` message). Database exceptions do not cross processes whole."""
+
+    def __init__(self, failure: Failure, conflict: bool, line: str) -> None:
+        super().__init__(line)
+        self.failure, self.conflict, self.line = failure, conflict, line
+
+    def __reduce__(self) -> tuple[type[RemoteFailure], tuple[Failure, bool, str]]:
+        return RemoteFailure, (self.failure, self.conflict, self.line)
+
+
 def kind_of(exc: BaseException) -> Failure:
+    if isinstance(exc, RemoteFailure):
+        return exc.failure
     if isinstance(exc, OperationalError | DatabaseUnavailable):
         return Failure.TRANSIENT
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -57,6 +72,18 @@ def kind_of(exc: BaseException) -> Failure:
     if isinstance(exc, ProgrammingError):
         return Failure.SYSTEMIC
     return Failure.REFUSED
+
+
+def conflict(exc: BaseException) -> bool:
+    """A batch run beside others that must run alone: it posts, or it inserted a key
+    that another transaction inserted too (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
+    if isinstance(exc, RemoteFailure):
+        return exc.conflict
+    if isinstance(exc, ExclusiveNeeded):
+        return True
+    if not isinstance(exc, IntegrityError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE" in str(exc.orig)
 
 
 def isolatable(prefix: str, messages: Sequence[Message]) -> bool:

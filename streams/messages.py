@@ -34,6 +34,7 @@ class BatchOutcome:
     #: ``pac_processing_seconds{stage}``; measured in the database thread.
     stages: dict[str, float] = field(default_factory=dict)
     skipped: int = 0  # at or below the tracked offset: already committed earlier
+    queued: int = 0  # output records queued in the outbox (a drain is due)
     duplicates: int = 0  # same event_id, same payment_ref, same revision and content
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (topic, code)
     ledger_kinds: Counter[str] = field(default_factory=Counter)

@@ -70,19 +70,21 @@ from pac_grants.ledger.state import (
     StateView,
     StoredCommune,
 )
-from pac_grants.ledger.unit_of_work import UnitOfWork
+from pac_grants.ledger.unit_of_work import BatchLocks, ExclusiveNeeded, UnitOfWork
 from pac_grants.ledger.verify import VerifyReport
 
 __all__ = [
     "AllocationResult",
     "AssessmentRow",
     "AuditReport",
+    "BatchLocks",
     "Checkpoint",
     "CheckpointError",
     "ComplaintRow",
     "CycleRow",
     "DatabaseUnavailable",
     "EmptyTransaction",
+    "ExclusiveNeeded",
     "InvalidAccount",
     "InvalidTransaction",
     "Ledger",

@@ -20,7 +20,7 @@ from models.responses import (
 from models.treasury import PaymentOrders, SourcesUses
 from pac_grants.ledger import database
 from pac_grants.ledger.reader import Reader, read_only
-from pac_grants.ledger.unit_of_work import UnitOfWork
+from pac_grants.ledger.unit_of_work import BatchLocks, UnitOfWork
 from pac_grants.ledger.verify import VerifyReport
 
 
@@ -72,9 +72,20 @@ class Ledger:
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    def unit_of_work(self, *, chain: bool = True) -> UnitOfWork:
-        """The one way to write (``chain=False``: no ledger postings, no chain lock)."""
-        return UnitOfWork(self._engine, self._accounts, chain=chain)
+    def shared_url(self) -> str | None:
+        """The URL another process opens this same database with, password included
+        (the worker's children, streams/remote.py); None for an in-memory SQLite
+        database, which no other process can see."""
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return None
+        return url.render_as_string(hide_password=False)
+
+    def unit_of_work(self, *, chain: bool = True, batch: BatchLocks | None = None
+                     ) -> UnitOfWork:
+        """The one way to write (``chain=False``: no ledger postings, no chain lock;
+        ``batch``: a pipeline batch's locks, the chain lock at its first posting)."""
+        return UnitOfWork(self._engine, self._accounts, chain=chain, batch=batch)
 
     @contextmanager
     def reader(self) -> Iterator[Reader]:

@@ -142,9 +142,11 @@ class Outbox:
 
     def __init__(self, connect: Connect) -> None:
         self._connect = connect
+        self.enqueued = 0  # records queued through this repository (is a drain due?)
 
     def enqueue(self, topic: str, key: bytes | None, value: bytes) -> None:
         self._connect().execute(insert(t.outbox).values(topic=topic, key=key, value=value))
+        self.enqueued += 1
 
     def pending(self, limit: int = 1000) -> list[OutboxRow]:
         rows = self._connect().execute(select(t.outbox).order_by(t.outbox.c.id).limit(limit))

@@ -18,7 +18,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from models import state as t
 from models.codes import CycleState
@@ -29,7 +43,7 @@ CHUNK = 500  # bound on IN (...) parameters
 
 @dataclass(frozen=True)
 class CycleRow:
-    """A cycle as the pipeline keeps it (docs/events.md "Cycle states")."""
+    """A cycle as the pipeline keeps it (docs/events.md s4)."""
 
     cycle: int
     ruleset_id: str
@@ -157,6 +171,31 @@ def _complaint_row(row: Any) -> ComplaintRow:
     return ComplaintRow(**(data | {"subjects": tuple(json.loads(data["subjects"]))}))
 
 
+def _offsets_update(rows: list[dict[str, Any]]) -> Any:
+    """``UPDATE pipeline_offsets`` of several partitions of one topic in one statement:
+    ``offset = CASE partition WHEN ... END`` (any dialect)."""
+    o = t.offsets.c
+    cases = case({row["partition"]: row["offset"] for row in rows}, value=o.partition)
+    return update(t.offsets).where(o.topic == rows[0]["topic"], o.partition.in_(
+        [row["partition"] for row in rows])).values(offset=cases)
+
+
+_KEYS = text("SELECT k.cycle, k.code FROM unnest(CAST(:cycles AS integer[]), "
+             "CAST(:codes AS text[])) AS k(cycle, code)"
+             ).columns(column("cycle", Integer), column("code", String))
+
+
+def _revisions_of(connection: Connection, keys: list[tuple[int, str]]) -> Any:
+    """The query of :meth:`StateView.revisions` for one chunk of keys."""
+    c = t.assessments.c
+    if connection.dialect.name == "postgresql":
+        given = _KEYS.bindparams(cycles=[k[0] for k in keys],
+                                 codes=[k[1] for k in keys]).subquery()
+        return select(t.assessments).join(given, and_(
+            c.cycle == given.c.cycle, c.commune_code == given.c.code))
+    return select(t.assessments).where(tuple_(c.cycle, c.commune_code).in_(keys))
+
+
 class StateView:
     """Reads of the pipeline state on one connection."""
 
@@ -176,7 +215,7 @@ class StateView:
 
     # -- event ids and payment references ----------------------------------------------
     def processed(self, event_ids: Iterable[str]) -> set[str]:
-        """Those of ``event_ids`` already processed (events.md: redeliveries)."""
+        """Those of ``event_ids`` already processed (docs/events.md: redeliveries)."""
         found: set[str] = set()
         column = t.processed_events.c.event_id
         for chunk in chunks(list(set(event_ids))):
@@ -195,6 +234,20 @@ class StateView:
         rows = self._connect().execute(select(c.code, c.event_id, c.payload, c.digest))
         return {str(r.code): StoredCommune(str(r.code), str(r.event_id), str(r.payload),
                                            str(r.digest)) for r in rows}
+
+    def communes_version(self) -> int:
+        """The highest commune version written (-1: no commune), from the index."""
+        found = self._connect().execute(select(func.max(t.communes.c.version))).scalar()
+        return -1 if found is None else int(found)
+
+    def communes_since(self, version: int) -> list[tuple[StoredCommune, int]]:
+        """The communes written above ``version`` (all of them for -1), with their version:
+        what a worker holding ``version`` has not seen (streams/registry.py)."""
+        c = t.communes.c
+        rows = self._connect().execute(select(c.code, c.event_id, c.payload, c.digest,
+                                              c.version).where(c.version > version))
+        return [(StoredCommune(str(r.code), str(r.event_id), str(r.payload), str(r.digest)),
+                 int(r.version)) for r in rows]
 
     # -- cycles -------------------------------------------------------------------------
     def cycle(self, number: int) -> CycleRow | None:
@@ -250,21 +303,46 @@ class StateView:
 
     # -- assessments --------------------------------------------------------------------
     def revisions(self, keys: Iterable[tuple[int, str]]) -> list[AssessmentRow]:
-        """Every stored revision of the given (cycle, commune) keys."""
+        """Every stored revision of the given (cycle, commune) keys, on the primary key
+        (cycle, commune_code, revision), in one statement per 500 keys: its cost follows
+        the keys asked for, not the size of the table. PostgreSQL joins the keys given as
+        two arrays (one statement text whatever their number: planned once); SQLite
+        takes ``(cycle, commune_code) IN (VALUES ...)``."""
+        wanted = sorted(set(keys))
+        found: list[AssessmentRow] = []
+        connection = self._connect()
+        for chunk in chunks(wanted):
+            found.extend(AssessmentRow(**r._mapping)
+                         for r in connection.execute(_revisions_of(connection, chunk)))
+        return found
+
+    def counting(self, cycle: int) -> list[tuple[str, int, str, str, str]]:
+        """(commune, revision, event id, digest, status) of the cycle's counted and held
+        revisions, by commune and revision, without payloads: what a kept allocation
+        compares with the stored state (streams/books.py)."""
+        c = t.assessments.c
+        query = (select(c.commune_code, c.revision, c.event_id, c.digest, c.status)
+                 .where(c.cycle == cycle, c.status.in_(("counted", "held")))
+                 .order_by(c.commune_code, c.revision))
+        return [(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]))
+                for r in self._connect().execute(query)]
+
+    def payloads(self, cycle: int, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """(commune, revision) -> stored payload, for some revisions of one cycle."""
         wanted = set(keys)
         c = t.assessments.c
-        found = []
-        for chunk in chunks(sorted({code for _cycle, code in wanted})):
-            query = select(t.assessments).where(c.commune_code.in_(chunk))
-            for r in self._connect().execute(query):
-                row = AssessmentRow(**r._mapping)
-                if (row.cycle, row.commune_code) in wanted:
-                    found.append(row)
+        found: dict[tuple[str, int], str] = {}
+        for chunk in chunks(sorted({code for code, _revision in wanted})):
+            query = select(c.commune_code, c.revision, c.payload).where(
+                c.cycle == cycle, c.commune_code.in_(chunk))
+            for code, revision, payload in self._connect().execute(query):
+                if (code, revision) in wanted:
+                    found[(str(code), int(revision))] = str(payload)
         return found
 
     def held(self, cycles: Iterable[int] | None = None,
              codes: Iterable[str] | None = None) -> list[AssessmentRow]:
-        """Assessments waiting for their commune or cycle (events.md)."""
+        """Assessments waiting for their commune or cycle (docs/events.md)."""
         c = t.assessments.c
         query = select(t.assessments).where(c.status == "held")
         if cycles is not None:
@@ -274,7 +352,7 @@ class StateView:
         return [AssessmentRow(**r._mapping) for r in self._connect().execute(query)]
 
     def counted(self, cycle: int) -> dict[str, AssessmentRow]:
-        """The counting revision of each commune: the highest ``counted`` one (events.md)."""
+        """The counting revision of each commune: the highest ``counted`` one (docs/events.md)."""
         c = t.assessments.c
         query = (select(t.assessments).where(and_(c.cycle == cycle, c.status == "counted"))
                  .order_by(c.commune_code, c.revision))
@@ -285,25 +363,30 @@ class StateView:
 class State(StateView):
     """Reads and writes of the pipeline state, inside a unit of work."""
 
-    def track_offsets(self, topic: str, last: dict[int, int]) -> None:
-        known = self.tracked_offsets(topic)
+    def track_offsets(self, topic: str, last: dict[int, int],
+                      known: dict[int, int] | None = None) -> None:
+        """Record the last offset of each partition (``known``: the tracked offsets as
+        read in this transaction, to spare reading them again)."""
+        known = self.tracked_offsets(topic) if known is None else known
         conn = self._connect()
-        for partition, offset in last.items():
-            if partition in known:
-                conn.execute(update(t.offsets).values(offset=offset).where(and_(
-                    t.offsets.c.topic == topic, t.offsets.c.partition == partition)))
-            else:
-                conn.execute(insert(t.offsets).values(topic=topic, partition=partition,
-                                                      offset=offset))
+        rows = [{"topic": topic, "partition": p, "offset": o} for p, o in sorted(last.items())]
+        new = [row for row in rows if row["partition"] not in known]
+        if new:
+            conn.execute(insert(t.offsets), new)
+        moved = [row for row in rows if row["partition"] in known]
+        if moved:  # one statement for every partition (UPDATE ... FROM (VALUES ...))
+            conn.execute(_offsets_update(moved))
 
     def mark_processed(self, rows: list[dict[str, str]]) -> None:
         """Rows ``{"event_id", "topic"}`` of events that took effect."""
         if rows:
             self._connect().execute(insert(t.processed_events), rows)
 
-    def upsert_commune(self, stored: StoredCommune, exists: bool) -> None:
+    def upsert_commune(self, stored: StoredCommune, exists: bool, version: int = 0) -> None:
+        """Insert or replace a commune; ``version``: its place in the order of writes
+        (the next above ``communes_version``, see streams/registry.py)."""
         values = {"event_id": stored.event_id, "payload": stored.payload,
-                  "digest": stored.digest}
+                  "digest": stored.digest, "version": version}
         table = t.communes
         statement = (update(table).values(**values).where(table.c.code == stored.code)
                      if exists else insert(table).values(code=stored.code, **values))

@@ -136,11 +136,11 @@ class Outage(BatchHandler):
         super().__init__(ledger, PREFIX)
         self.n, self.calls = n, 0
 
-    def handle(self, messages: Sequence[Message]) -> BatchOutcome:
+    def handle(self, messages: Sequence[Message], alone: bool = False) -> BatchOutcome:
         self.calls += 1
         if self.calls == self.n:
             raise OperationalError("BEGIN", {}, Exception("server closed the connection"))
-        return super().handle(messages)
+        return super().handle(messages, alone)
 
 
 def test_a_lost_connection_during_the_split_resumes_without_doubling(

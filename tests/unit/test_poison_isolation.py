@@ -209,13 +209,14 @@ def test_merge_adds_every_field_of_an_outcome() -> None:
     a field added later without a rule in ``merge`` fails here."""
     moment = datetime(2022, 3, 1, tzinfo=UTC).timestamp()  # a record's timestamp
     into = BatchOutcome(topic=TOPIC, consumed=2, seconds=1.0, stages={"handle": 1.0},
-                        skipped=1, duplicates=1, rejected=[(TOPIC, "a")],
+                        skipped=1, queued=1, duplicates=1, rejected=[(TOPIC, "a")],
                         ledger_kinds=Counter(envelope=1), committed_events=[moment],
                         provisional={2021},
                         allocations=[(2021, "standard", 1, 1, 0, 1, 0.1)],
                         lifecycle={2021: ("open", 0)})
     part = BatchOutcome(topic=TOPIC, consumed=3, seconds=0.5,
-                        stages={"handle": 2.0, "ledger": 1.0}, skipped=2, duplicates=4,
+                        stages={"handle": 2.0, "ledger": 1.0}, skipped=2, queued=2,
+                        duplicates=4,
                         rejected=[(TOPIC, "storage_rejected")],
                         ledger_kinds=Counter(envelope=2, allocation=1),
                         committed_events=[moment], provisional={2022},
@@ -225,6 +226,7 @@ def test_merge_adds_every_field_of_an_outcome() -> None:
     merged = merge(into, part)
     assert merged is into
     assert (merged.consumed, merged.seconds, merged.skipped, merged.duplicates) == (5, 1.5, 3, 5)
+    assert merged.queued == 3
     assert merged.stages == {"handle": 3.0, "ledger": 1.0}
     assert merged.rejected == [(TOPIC, "a"), (TOPIC, "storage_rejected")]
     assert merged.ledger_kinds == Counter(envelope=3, allocation=1)

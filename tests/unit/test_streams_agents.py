@@ -45,8 +45,21 @@ async def feed(app: Any, agent: str, values: list[tuple[bytes, bytes]]) -> None:
     async with app.agents[agent].test_context() as context:
         for key, value in values:
             await context.put(value, key=key)
-        await asyncio.sleep(0.6)  # > BATCH_WITHIN: the batch is taken and handled
+        await handled(pipeline_of(app).ledger, len(values))
         await pipeline_of(app).publish_provisional()  # what the worker's timer does
+
+
+async def handled(ledger: Ledger, count: int) -> None:
+    """Until ``count`` messages are committed and their outputs sent (the batch is
+    handled in the handler's process, started at the first batch: up to seconds)."""
+    for _ in range(600):
+        with ledger.reader() as reader:
+            committed = sum(o + 1 for o in reader.state.all_offsets().values())
+        with ledger.unit_of_work(chain=False) as uow:
+            if committed >= count and uow.outbox.count() == 0:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} messages not handled within 30 s")
 
 
 def test_agent_commits_state_then_sends_dead_letters(tmp_path: Path) -> None:
