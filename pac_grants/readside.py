@@ -8,8 +8,10 @@ calls only the read methods of :class:`StateView`, and gives plain values to the
 rules engine (docs/rules.md). So the amounts shown are the amounts posted, computed by the
 same code from the same inputs.
 
-Stored payloads were validated when they arrived; parsing them again is cached by what
-makes them immutable (a commune's content digest, an assessment's event id).
+Stored payloads were validated when they arrived; parsing them again is cached, one
+value per commune code and per (cycle, commune), replaced when the stored value changes
+(its content digest, its event id): the caches grow with the state, never with the
+number of revisions or updates a run has seen (docs/reliability.md, finding 11).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from pac_grants.rules.engine import CycleResult, compute_cycle
 from pac_grants.rules.ruleset import Ruleset, packaged_ruleset_by_id, stored_ruleset
 from pac_grants.rules.types import Assessment, Commune
 
-CACHE_LIMIT = 500_000  # parsed values kept across calls; cleared beyond (memory bound)
-_COMMUNES: dict[str, Commune] = {}  # content digest -> commune
-_ASSESSMENTS: dict[str, Assessment] = {}  # event id -> assessment
+CACHE_LIMIT = 500_000  # (cycle, commune) pairs or codes kept; cleared beyond (memory bound)
+_COMMUNES: dict[str, tuple[str, Commune]] = {}  # code -> (content digest, commune)
+_ASSESSMENTS: dict[tuple[int, str], tuple[str, Assessment]] = {}  # -> (event id, value)
 
 
 class Stored(Protocol):
@@ -51,24 +53,25 @@ class CycleInputs:
 
 
 def commune(stored: StoredCommune) -> Commune:
-    found = _COMMUNES.get(stored.digest)
-    if found is None:
+    found = _COMMUNES.get(stored.code)
+    if found is None or found[0] != stored.digest:
         _bound(_COMMUNES)
         event = CommuneRegistered.model_validate(parse_json(stored.payload.encode("utf-8")))
-        found = _COMMUNES[stored.digest] = event.to_domain()
-    return found
+        found = _COMMUNES[stored.code] = (stored.digest, event.to_domain())
+    return found[1]
 
 
 def assessment(row: AssessmentRow) -> Assessment:
-    found = _ASSESSMENTS.get(row.event_id)
-    if found is None:
+    key = (row.cycle, row.commune_code)
+    found = _ASSESSMENTS.get(key)
+    if found is None or found[0] != row.event_id:
         _bound(_ASSESSMENTS)
         event = AssessmentSubmitted.model_validate(parse_json(row.payload.encode("utf-8")))
-        found = _ASSESSMENTS[row.event_id] = event.to_domain()
-    return found
+        found = _ASSESSMENTS[key] = (row.event_id, event.to_domain())
+    return found[1]
 
 
-def _bound(cache: dict[str, Any]) -> None:
+def _bound(cache: dict[Any, Any]) -> None:
     if len(cache) > CACHE_LIMIT:
         cache.clear()
 
