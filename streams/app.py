@@ -94,11 +94,12 @@ class Pipeline:
         self.outbox_lock = asyncio.Lock()
 
     async def stop(self, app: Any, **kwargs: Any) -> None:
-        """Stop retrying the database (signal ``on_before_shutdown``)."""
+        """Stop retrying the database and wait for the child processes to end (signal
+        ``on_before_shutdown``), in a thread: the loop goes on meanwhile."""
         self.committer.stopping.set()
-        self.sidecar.stop()
+        await asyncio.to_thread(self.sidecar.stop)
         if isinstance(self.committer.handler, RemoteHandler):
-            self.committer.handler.stop()
+            await asyncio.to_thread(self.committer.handler.stop)
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)

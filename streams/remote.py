@@ -109,7 +109,23 @@ class RemoteHandler:
         raise NotImplementedError("provisional rounds run in streams/sidecar.py's process")
 
     def stop(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(self._pool)
+
+
+def stop_pool(pool: ProcessPoolExecutor, timeout: float = 15.0) -> None:
+    """Stop a child process and wait until it has ended (its batch done or, after
+    ``timeout`` seconds, rolled back by killing it), so a stopped worker leaves no
+    process and no database session behind. Blocks: call it from a thread."""
+    children = list(pool._processes.values()) if pool._processes else []
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            log.warning("a child process (pid %s) did not end in %.0f s: killed", child.pid,
+                        timeout)
+            child.kill()
+            child.join(5.0)
 
 
 def shareable(ledger: Ledger) -> bool:

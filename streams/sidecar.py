@@ -33,7 +33,7 @@ from streams.isolation import Failure, kind_of
 from streams.messages import BatchOutcome
 from streams.provisional import publish_provisional
 from streams.registry import Registry
-from streams.remote import shareable
+from streams.remote import shareable, stop_pool
 
 log = logging.getLogger("pac_grants.worker")
 
@@ -122,4 +122,4 @@ class Sidecar:
 
     def stop(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            stop_pool(self.executor)

@@ -52,11 +52,44 @@ class Worker:
                                             stderr=subprocess.STDOUT)
 
     def stop(self) -> int:
+        """SIGTERM, then the exit status; a stopped worker leaves none of its child
+        processes (streams/remote.py, streams/sidecar.py) running."""
+        children = descendants(self.process.pid)
         terminate(self.process, 30)
+        deadline = time.monotonic() + 0.5  # their orphan watch alone takes up to 1 s
+        while (left := [pid for pid in children if alive(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not left, f"the worker's child processes {left} outlived it"
         return self.process.returncode
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (from /proc: each process's parent)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [child for child, of in parents.items() if of == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def publish_phase(env: dict[str, str], files: Path, manifest: dict[str, Any], phase: str,
