@@ -91,12 +91,12 @@ class Worker:
     def peak_rss_mib(self) -> float:
         """VmHWM of the worker process and of its children (the batch handler's and the
         provisional results' processes; Linux): their peak resident sets, added."""
-        return sum(_peak_mib(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+        return sum(_peak_mib(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
 
     def cpu_seconds(self) -> float:
         """User + system CPU time so far of the worker process and its children (the
         batch handler's and the provisional results' processes; Linux ``/proc``)."""
-        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
 
     def alive(self) -> None:
         if self.process.poll() is not None:
@@ -107,12 +107,16 @@ class Worker:
         terminate(self.process, 30)
 
 
-def _children(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (the worker's children: its batch handler and its
+    provisional results), from ``/proc``; one that ends meanwhile is left out."""
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        listed = (task / "children").read_text().split()
-        found.extend(int(child) for child in listed)
-    return [grand for child in found for grand in (child, *_children(child))]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    except OSError:
+        return []
+    return [grand for child in found for grand in (child, *descendants(child))]
 
 
 def _cpu_seconds(pid: int) -> float:

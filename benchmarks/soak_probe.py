@@ -13,15 +13,32 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks.common import descendants
+
 
 def process_status(pid: int) -> dict[str, float]:
-    """``rss_mib`` (VmRSS), ``threads`` and ``fds`` (open descriptors) of ``pid``."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        fields[name] = value.split()
-    return {"rss_mib": int(fields["VmRSS"][0]) / 1024, "threads": int(fields["Threads"][0]),
-            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+    """``rss_mib`` (VmRSS), ``threads`` and ``fds`` (open descriptors) of the worker
+    ``pid`` and of its child processes together (``processes``: how many): the batch
+    handler and the provisional rounds run in children (docs/pipeline.md)."""
+    totals = {"rss_mib": 0.0, "threads": 0.0, "fds": 0.0, "processes": 0.0}
+    for one in [pid, *descendants(pid)]:
+        try:
+            fields = {}
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                name, _, value = line.partition(":")
+                fields[name] = value.split()
+            fds = len(os.listdir(f"/proc/{one}/fd"))
+        except OSError:  # a child that ended meanwhile
+            if one == pid:
+                raise
+            continue
+        if "VmRSS" not in fields:  # a zombie: it has ended
+            continue
+        totals["rss_mib"] += int(fields["VmRSS"][0]) / 1024
+        totals["threads"] += int(fields["Threads"][0])
+        totals["fds"] += fds
+        totals["processes"] += 1
+    return totals
 
 
 class DatabaseProbe:
