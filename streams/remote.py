@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from pac_grants.ledger import BatchLocks, Ledger, Signer
@@ -43,10 +44,18 @@ class _Child:
     handler: BatchHandler | None = None
 
 
-def _start(url: str, prefix: str, every: int, key: Path | None, parent: int) -> None:
-    checkpoints = Checkpointer(every, Signer.load(key) if key else None)
-    _Child.handler = BatchHandler(Ledger.from_url(url), prefix, defer_provisional=True,
-                                  checkpoints=checkpoints)
+def child_pool(start: Callable[..., None], *args: object) -> ProcessPoolExecutor:
+    """One child process (``spawn``) that runs ``start(*args)`` (a module-level function)
+    first, ends with the worker even if the worker was killed, and is started now, not at
+    its first task (a second or two)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=partial(_child_started, start, os.getpid(), *args))
+    pool.submit(_ready)
+    return pool
+
+
+def _child_started(start: Callable[..., None], parent: int, *args: object) -> None:
+    start(*args)
     threading.Thread(target=_orphaned, args=(parent,), daemon=True,
                      name="pac-parent-watch").start()
 
@@ -60,6 +69,12 @@ def _orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)
+
+
+def _start(url: str, prefix: str, every: int, key: Path | None) -> None:
+    checkpoints = Checkpointer(every, Signer.load(key) if key else None)
+    _Child.handler = BatchHandler(Ledger.from_url(url), prefix, defer_provisional=True,
+                                  checkpoints=checkpoints)
 
 
 def _handle(messages: list[Message], alone: bool) -> BatchOutcome | RemoteFailure:
@@ -80,14 +95,11 @@ class RemoteHandler:
         url = ledger.shared_url()
         if url is None:
             raise ValueError("an in-memory database cannot be shared with a child process")
-        self._args = (url, prefix, checkpoint_every, signing_key, os.getpid())
+        self._args = (url, prefix, checkpoint_every, signing_key)
         self._pool = self._executor()
 
     def _executor(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-            "spawn"), initializer=_start, initargs=self._args)
-        pool.submit(_ready)  # start it now, not at the first batch (a second or two)
-        return pool
+        return child_pool(_start, *self._args)
 
     def locks(self, messages: Sequence[Message], alone: bool = False) -> BatchLocks:
         return batch_locks(self.prefix, messages, alone)

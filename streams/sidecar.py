@@ -18,10 +18,6 @@ An in-memory SQLite ledger (tests) cannot be shared with another process: there
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,7 +29,7 @@ from streams.isolation import Failure, kind_of
 from streams.messages import BatchOutcome
 from streams.provisional import publish_provisional
 from streams.registry import Registry
-from streams.remote import shareable, stop_pool
+from streams.remote import child_pool, shareable, stop_pool
 
 log = logging.getLogger("pac_grants.worker")
 
@@ -56,22 +52,9 @@ class _Child:
     shelf = Shelf()
 
 
-def _start(url: str, topic: str, parent: int) -> None:
+def _start(url: str, topic: str) -> None:
     _Child.ledger = Ledger.from_url(url)
     _Child.topic = topic
-    threading.Thread(target=_orphaned, args=(parent,), daemon=True,
-                     name="pac-parent-watch").start()
-
-
-def _ready() -> bool:
-    return True
-
-
-def _orphaned(parent: int) -> None:
-    """End with the worker, even if it was killed (SIGKILL leaves children running)."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
 
 
 def _round(numbers: set[int]) -> Round:
@@ -101,10 +84,7 @@ class Sidecar:
         self.executor = self._executor() if self.child else None
 
     def _executor(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-            "spawn"), initializer=_start, initargs=(self.url, self.topic, os.getpid()))
-        pool.submit(_ready)  # start it now, not at the first round
-        return pool
+        return child_pool(_start, self.url, self.topic)
 
     def run(self, numbers: set[int]) -> Round:
         """One round, waited for (call it from a thread: it blocks)."""
