@@ -60,9 +60,23 @@ def fresh_database(url: str) -> Iterator[str]:
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
+
+
+def drop_database(admin: sa.Engine, name: str) -> None:
+    """``DROP DATABASE ... WITH (FORCE)``: it ends the owner's sessions, not an autovacuum
+    worker that a run's writes started (another role: InsufficientPrivilege), which ends
+    within seconds; so try again meanwhile, for up to 20 s."""
+    for attempt in range(40):
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except sa.exc.ProgrammingError as exc:
+            if "pg_signal_backend" not in str(exc) or attempt == 39:
+                raise
+            time.sleep(0.5)
 
 
 def pipeline_env(broker_url: str, database_url: str) -> dict[str, str]:
@@ -92,6 +106,12 @@ class Worker:
         """VmHWM of the worker process and of its children (the batch handler's and the
         provisional results' processes; Linux): their peak resident sets, added."""
         return sum(_peak_mib(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
+
+    def peak_rss_by_process_mib(self) -> list[float]:
+        """The same VmHWM, one per process: the worker first, then its children in the
+        order they started (the batch handler's, then the provisional results')."""
+        pids = [self.process.pid, *sorted(descendants(self.process.pid))]
+        return [round(_peak_mib(pid), 1) for pid in pids]
 
     def cpu_seconds(self) -> float:
         """User + system CPU time so far of the worker process and its children (the

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -51,7 +52,7 @@ def computed_once(run: PipelineRun, timeout: float = 900) -> None:
         engine.dispose()
 
 
-def peak_rss(env: dict[str, str], program: Program, size: int, log: Path) -> dict[str, float]:
+def peak_rss(env: dict[str, str], program: Program, size: int, log: Path) -> dict[str, Any]:
     phases = {p.name: p for p in program.phases}
     communes = _copies(list(phases["reference"].messages), size, "code")
     held = [m for m in phases["assessments"].messages if m.topic == "assessments"
@@ -70,6 +71,7 @@ def peak_rss(env: dict[str, str], program: Program, size: int, log: Path) -> dic
             time.sleep(0.1)
         computed_once(run)  # the provisional round has built the cycle's book
         return {"worker_peak_rss_mib": run.worker.peak_rss_mib(),
+                "worker_peak_rss_by_process_mib": run.worker.peak_rss_by_process_mib(),
                 "worker_rss_communes": float(size),
                 "worker_rss_run_seconds": time.monotonic() - started}
     finally:

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from benchmarks.common import drop_database
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = REPO / "scripts" / "services"
@@ -128,20 +129,5 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        _drop(admin, name)
+        drop_database(admin, name)  # waits for an autovacuum worker (another role)
         admin.dispose()
-
-
-def _drop(admin: sa.Engine, name: str) -> None:
-    """``DROP DATABASE ... WITH (FORCE)`` ends the sessions of ``pac_grants``, but not an
-    autovacuum worker that a test's writes started (another role: InsufficientPrivilege);
-    it ends within seconds, so try again meanwhile."""
-    for attempt in range(40):
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except sa.exc.ProgrammingError as exc:
-            if "pg_signal_backend" not in str(exc) or attempt == 39:
-                raise
-            time.sleep(0.5)
