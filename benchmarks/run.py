@@ -98,8 +98,8 @@ def throughput_and_latency(base: dict[str, str], quick: bool, work: Path) -> dic
                                       / measured["cpu_us_per_event"]),
             "per_event_us_early": measured["early_us_per_event"],
             "per_event_us_late": measured["late_us_per_event"],
-            "per_event_growth": (measured["late_us_per_event"]
-                                 / measured["early_us_per_event"]),
+            "pace_late_vs_early": (measured["late_us_per_event"]
+                                   / measured["early_us_per_event"]),
             "latency_rate_per_s": rate,
             "latency_p50_s": quantile(latencies, 0.5), "latency_p99_s": quantile(latencies, 0.99),
             "raw_rtt_p50_s": quantile(rtt, 0.5), "raw_rtt_p99_s": quantile(rtt, 0.99),
@@ -113,7 +113,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="10,000 events, shorter latency run, 15,030 communes of state")
     parser.add_argument("--json", dest="json_file", required=True, type=Path,
                         help="where to write the figures (JSON)")
+    parser.add_argument("--against-quick", type=Path, metavar="FILE",
+                        help="the JSON of a --quick run: a full run then reports "
+                             "per_event_growth, its CPU per event over that run's")
     args = parser.parse_args(argv)
+    quick_run = _quick_figures(args.against_quick) if args.against_quick else None
+    if quick_run is not None and args.quick:
+        parser.error("--against-quick compares a full run with a quick one: drop --quick")
     started = time.monotonic()
     base = services_env()
     os.environ.update(base)
@@ -141,10 +147,25 @@ def main(argv: list[str] | None = None) -> int:
     figures["alloc_1503_vs_raw_rtt_p50"] = figures["alloc_seconds_1503"] / figures["raw_rtt_p50_s"]
     figures["incremental_revision_vs_raw_rtt_p50"] = (
         figures["incremental_revision_seconds_1503"] / figures["raw_rtt_p50_s"])
+    if quick_run is not None:
+        figures["per_event_growth"] = (figures["pipeline_cpu_us_per_event"]
+                                       / quick_run["pipeline_cpu_us_per_event"])
     figures["total_seconds"] = time.monotonic() - started
     args.json_file.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     print_table(figures)
     return 0
+
+
+def _quick_figures(path: Path) -> dict[str, Any]:
+    """The figures of a --quick run, or exit 2 with one line."""
+    try:
+        figures = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"benchmarks: --against-quick {path}: {exc}") from None
+    if not isinstance(figures, dict) or figures.get("quick") is not True \
+            or "pipeline_cpu_us_per_event" not in figures:
+        raise SystemExit(f"benchmarks: --against-quick {path}: not the JSON of a --quick run")
+    return figures
 
 
 if __name__ == "__main__":
