@@ -125,6 +125,7 @@ class Soak:
         worker.process.wait(10)
         at = time.monotonic()
         self.run.worker = Worker(self.env, self.log)
+        self.run.workers = [self.run.worker]  # the one PipelineRun.stop() stops
         self.life += 1
         self.kills.append({"t": round(at - self.start, 1), "killed_pid": worker.process.pid,
                            "pid": self.run.worker.process.pid,
