@@ -22,7 +22,14 @@ import pytest
 from pac_grants.ledger import Ledger
 from tests.integration.pipeline_support import Worker, cli, processed, wait_processed
 from tests.unit import events_fixtures as ev
-from tests.unit.streams_harness import assessment, commune, cycle_event, opened, paid
+from tests.unit.streams_harness import (
+    assessment,
+    commune,
+    counted_after_approval,
+    cycle_event,
+    opened,
+    paid,
+)
 
 pytestmark = pytest.mark.integration
 A, B = "09.001.01.01", "09.001.01.02"
@@ -83,15 +90,9 @@ def test_replay_after_the_cause_is_fixed(env: dict[str, str], worker: Worker,
     ledger = Ledger.from_url(env["PAC_DATABASE_URL"])
     try:
         assert ledger.outstanding(2021, B) == 0
-        publish(env, tmp_path, "cycles", cycle_event(
-            "CycleReopened", cycle=2021, reopened_on="2022-07-01", decision_ref="D-12",
-            reason="commune 09.001.01.02 registered after the approval"))
-        settle(env, worker, {"cycles": 3})
-        publish(env, tmp_path, "assessments", assessment(B, revision=2))
-        settle(env, worker, {"assessments": 3})
-        publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
-                                                     closed_on="2022-07-15"))
-        settle(env, worker, {"cycles": 4})
+        for topic, event, counts in counted_after_approval(B):  # reopened, re-approved
+            publish(env, tmp_path, topic, event)
+            settle(env, worker, counts)
         # its grant, by adjustment, and its tranche orders (payable -> ordered)
         assert ledger.balance(f"ordered:2021:{B}") + ledger.outstanding(2021, B) > 100_000
         replayed = cli(env, "dlq", "replay", "--code", "unknown_commune")

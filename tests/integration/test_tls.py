@@ -23,7 +23,14 @@ import pytest
 from pac_grants.ledger import Ledger
 from tests.integration.pipeline_support import Worker, cli, wait_processed
 from tests.unit import events_fixtures as ev
-from tests.unit.streams_harness import assessment, commune, cycle_event, opened, paid
+from tests.unit.streams_harness import (
+    assessment,
+    commune,
+    counted_after_approval,
+    cycle_event,
+    opened,
+    paid,
+)
 
 pytestmark = pytest.mark.integration
 A, B = "09.001.01.01", "09.001.01.02"
@@ -107,15 +114,9 @@ def test_the_pipeline_and_the_commands_over_tls(env: dict[str, str], worker: Wor
 
     publish(env, tmp_path, "communes", commune(B, 200_000))  # the cause, fixed: B
     settle(env, worker, {"communes": 2})  # registered after the approval, so a decision
-    publish(env, tmp_path, "cycles", cycle_event(  # reopens 2021 to count it
-        "CycleReopened", cycle=2021, reopened_on="2022-07-01", decision_ref="D-12",
-        reason="commune 09.001.01.02 registered after the approval"))
-    settle(env, worker, {"cycles": 3})
-    publish(env, tmp_path, "assessments", assessment(B, revision=2))
-    settle(env, worker, {"assessments": 3})
-    publish(env, tmp_path, "cycles", cycle_event("CycleClosed", cycle=2021,
-                                                 closed_on="2022-07-15"))
-    settle(env, worker, {"cycles": 4})
+    for topic, event, counts in counted_after_approval(B):  # reopens 2021 to count it
+        publish(env, tmp_path, topic, event)
+        settle(env, worker, counts)
     replayed = cli(env, "dlq", "replay", "--code", "unknown_commune")
     assert replayed.returncode == 0 and "1 dead letters replayed" in replayed.stderr
     settle(env, worker, {"disbursements": 2})  # the replay went through the TLS listener

@@ -77,6 +77,20 @@ def cycle_event(event_type: str, **fields: Any) -> dict[str, Any]:
     return fresh(ev.event(event_type, **fields))
 
 
+def counted_after_approval(code: str) -> list[tuple[str, dict[str, Any], dict[str, int]]]:
+    """How a commune registered after cycle 2021's approval (two cycle events and two
+    assessments so far) gets counted: the decision that reopens the cycle, the commune's
+    assessment again as revision 2, the re-approval on 2022-07-15. Each as (topic,
+    event, the topics' processed counts to wait for after it)."""
+    return [("cycles", cycle_event("CycleReopened", cycle=2021, reopened_on="2022-07-01",
+                                   decision_ref="D-12",
+                                   reason=f"commune {code} registered after the approval"),
+             {"cycles": 3}),
+            ("assessments", assessment(code, revision=2), {"assessments": 3}),
+            ("cycles", cycle_event("CycleClosed", cycle=2021, closed_on="2022-07-15"),
+             {"cycles": 4})]
+
+
 def paid(code: str, amount: str, ref: str, cycle: int = 2021,
          paid_on: str = "2022-06-30") -> dict[str, Any]:
     return fresh(ev.disbursement(commune_code=code, amount_mad=amount, payment_ref=ref,
