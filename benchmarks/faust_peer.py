@@ -16,6 +16,7 @@ import os
 import sys
 import time
 import uuid
+from pathlib import Path
 
 
 def main(broker: str, topic_name: str, count: int, out: str) -> None:
@@ -26,7 +27,8 @@ def main(broker: str, topic_name: str, count: int, out: str) -> None:
 
     app = faust.App(f"bench-peer-{uuid.uuid4().hex[:8]}", broker=broker, store="memory://",
                     web_enabled=False, key_serializer="raw", value_serializer="raw",
-                    consumer_auto_offset_reset="earliest", topic_disable_leader=True)
+                    consumer_auto_offset_reset="earliest", topic_disable_leader=True,
+                    datadir=str(Path(out).parent / "faust-peer-data"))  # not in the cwd
     topic = app.topic(topic_name, value_serializer="raw")
     state = {"seen": 0, "first": 0.0, "first_cpu": 0.0, "rejected": 0}
 
