@@ -103,12 +103,16 @@ def registry(stored: Stored, row: CycleRow, last_approval: bool = False
     return list(stored.state.communes().values())
 
 
-def placed_communes(stored: Stored, row: CycleRow) -> list[tuple[StoredCommune, str | None]]:
-    """The current communes with their window in the cycle (what an approval freezes)."""
+def placed_communes(stored: Stored, row: CycleRow, parsed: Mapping[str, Commune] | None = None
+                    ) -> list[tuple[StoredCommune, str | None]]:
+    """The current communes with their window in the cycle (what an approval freezes).
+    ``parsed``: their domain values where the caller holds them already (the worker's
+    registry), so that they are not parsed again."""
     ruleset = ruleset_of(row)
     placed = []
     for entry in stored.state.communes().values():
-        population = commune(entry).population.get(ruleset.population_census, 0)
+        value = (parsed or {}).get(entry.code) or commune(entry)
+        population = value.population.get(ruleset.population_census, 0)
         window = ruleset.window_of(population)
         placed.append((entry, None if window is None else window.id))
     return placed

@@ -154,7 +154,8 @@ def _approve(ctx: BatchContext, cycle: CycleRow, event: CycleClosed,
     dirty = ctx.dirty.pop(event.cycle, None)
     causes = (event.event_id, *(dirty.causes if dirty else ()))
     treasury.post_approval(ctx, cycle, result, closed_on, approval, causes)
-    ctx.uow.state.freeze_communes(event.cycle, readside.placed_communes(ctx.uow, cycle))
+    ctx.uow.state.freeze_communes(event.cycle, readside.placed_communes(
+        ctx.uow, cycle, ctx.cache.parsed_communes()))
     ctx.uow.state.approve(event.cycle, event.event_id, closed_on=closed_on,
                           first_closed_on=cycle.first_closed_on or closed_on,
                           decision_ref=event.decision_ref, approved_by=event.approved_by)
